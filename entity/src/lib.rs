@@ -1,0 +1,8 @@
+//! sea-orm entities: one module per table. They are storage rows only; the GraphQL types in
+//! `muster::graphql::types` wrap them, and domain parsing happens before a row is written.
+
+pub mod api_token;
+pub mod member;
+pub mod member_role;
+pub mod organization;
+pub mod role;

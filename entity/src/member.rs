@@ -1,0 +1,38 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "members")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub public_id: String,
+    pub organization_id: i64,
+    pub email: String,
+    /// `email` lower-cased whole: uniqueness per organization and search ignore case.
+    pub email_key: String,
+    pub name: Option<String>,
+    /// `name` lower-cased, or '' without a name: the sort key for ordering by name.
+    pub name_key: String,
+    pub language: String,
+    /// `not_invited`, `pending`, `accepted` or `revoked`; see `muster::members::InvitationState`.
+    pub invitation_state: String,
+    pub invitation_expires_at: Option<ChronoDateTimeUtc>,
+    pub accepted_at: Option<ChronoDateTimeUtc>,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::member_role::Entity")]
+    MemberRole,
+}
+
+impl Related<super::member_role::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MemberRole.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

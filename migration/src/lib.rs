@@ -1,0 +1,15 @@
+//! The database schema of muster, as sea-orm migrations. Each migration has an `up` and a `down`;
+//! the same code runs on SQLite (the embedded default) and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261130_000001_create_core_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261130_000001_create_core_tables::Migration)]
+    }
+}

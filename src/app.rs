@@ -1,0 +1,96 @@
+//! Building and running the service: `Application::build` connects and migrates the database
+//! and binds the listener (port 0 picks a free one, as tests do); `run_until_stopped` serves
+//! until the shutdown future resolves, finishing the requests under way.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::{
+    Config,
+    clock::Clock,
+    db::{self, StatementCounter},
+    graphql::{self, MusterSchema, Services},
+    http,
+};
+
+/// What every handler shares. Cheap to clone: all handles.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub schema: MusterSchema,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+    statements: StatementCounter,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let (db, statements) = db::connect(&config.database_url(), config.database_max_connections).await?;
+        db::migrate(&db).await?;
+        Self::build_with(config, db, statements, Clock::default()).await
+    }
+
+    /// Builds on an existing connection and clock (tests keep handles to both).
+    pub async fn build_with(
+        config: Config,
+        db: DatabaseConnection,
+        statements: StatementCounter,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
+        let languages = Arc::new(config.supported_languages()?);
+        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+        let address = listener.local_addr()?;
+        let services = Services { db, config: Arc::new(config), clock, languages };
+        let schema = graphql::build_schema(Some(services.clone()));
+        Ok(Self { listener, address, state: AppState { services, schema }, statements })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn statements(&self) -> StatementCounter {
+        self.statements.clone()
+    }
+
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        tracing::info!(address = %self.address, "muster is listening");
+        axum::serve(self.listener, http::router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (what orchestrators send).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests under way");
+}

@@ -1,0 +1,179 @@
+//! The command line: `serve`, `migrate`, `schema`, `org create`, `token create`. Every command
+//! that touches the database applies pending migrations first (but `migrate` itself, which
+//! is how an operator steps through them).
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+
+use crate::{Application, Config, app, clock::Clock, db, demo, domain::Slug, identity::api_tokens, organizations};
+
+#[derive(Debug, Parser)]
+#[command(name = "muster", version, about = "Bulk, SSO-aware invitations for an organization's members, over GraphQL")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serves the API. On an empty database, creates the organization `default` and prints an
+    /// admin token for it, once.
+    Serve {
+        /// Loads demo roles and members into an empty `default` organization.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Applies (`up`, the default), rolls back (`down`) or lists (`status`) migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateAction>,
+    },
+    /// Prints the GraphQL schema (SDL).
+    Schema,
+    /// Manages organizations.
+    Org {
+        #[command(subcommand)]
+        action: OrgAction,
+    },
+    /// Manages admin API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Applies every pending migration.
+    Up,
+    /// Rolls back the latest migrations.
+    Down {
+        /// How many to roll back.
+        #[arg(short = 'n', long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// Lists migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgAction {
+    /// Creates an organization.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Prints a new admin API token for an organization (shown once, stored hashed).
+    Create {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// Who or what will use the token.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command {
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate { action } => {
+            let db = connect(&config).await?;
+            match action.unwrap_or(MigrateAction::Up) {
+                MigrateAction::Up => {
+                    Migrator::up(&db, None).await?;
+                    eprintln!("migrations applied");
+                }
+                MigrateAction::Down { steps } => {
+                    Migrator::down(&db, Some(steps)).await?;
+                    eprintln!("rolled back {steps} migration(s)");
+                }
+                MigrateAction::Status => {
+                    for migration in Migrator::get_migration_with_status(&db).await? {
+                        println!("{}\t{}", migration.name(), migration.status());
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Org { action: OrgAction::Create { slug, name } } => {
+            let db = connect_and_migrate(&config).await?;
+            let slug = Slug::parse(&slug).map_err(anyhow::Error::msg)?;
+            let org = organizations::create(&db, &slug, &name, Clock::default().now()).await?;
+            eprintln!("created organization `{}` ({})", org.slug, org.name);
+            Ok(())
+        }
+        Command::Token { action: TokenAction::Create { org, name } } => {
+            let db = connect_and_migrate(&config).await?;
+            let tenant = organizations::tenant_by_slug(&db, &org)
+                .await
+                .with_context(|| format!("no organization with slug `{org}`"))?;
+            let token = api_tokens::create(&db, &tenant, &name, Clock::default().now()).await?;
+            println!("{}", token.reveal());
+            Ok(())
+        }
+        Command::Serve { demo } => serve(config, demo).await,
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    Ok(db::connect(&config.database_url(), config.database_max_connections).await?.0)
+}
+
+async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let db = connect(config).await?;
+    db::migrate(&db).await?;
+    Ok(db)
+}
+
+async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
+    let (db, statements) = db::connect(&config.database_url(), config.database_max_connections).await?;
+    db::migrate(&db).await?;
+    let clock = Clock::default();
+    if let Some(token) = bootstrap(&db, &clock).await? {
+        println!("Created the organization `default`. Its admin token, shown this once:\n\n    {}\n", token.reveal());
+        println!("Send it as `Authorization: Bearer <token>`; `muster token create --org default --name NAME` makes more.");
+    }
+    if load_demo {
+        let tenant = organizations::tenant_by_slug(&db, organizations::DEFAULT_SLUG).await?;
+        let languages = config.supported_languages()?;
+        match demo::load(&db, &tenant, &languages, clock.now()).await? {
+            Some(count) => eprintln!("demo: loaded {count} members into `default`"),
+            None => eprintln!("demo: `default` already has members; left as it is"),
+        }
+    }
+    let app = Application::build_with(config.clone(), db, statements, clock).await?;
+    println!("muster is serving GraphiQL at http://{}/graphql", app.address());
+    app.run_until_stopped(app::shutdown_signal()).await?;
+    Ok(())
+}
+
+/// On an empty database: the `default` organization and its first token. Several nodes may
+/// start at once; the unique slug lets one win, and the others print nothing.
+async fn bootstrap(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Option<crate::domain::SecretToken>> {
+    if !organizations::is_empty(db).await? {
+        return Ok(None);
+    }
+    let slug = Slug::parse(organizations::DEFAULT_SLUG).map_err(anyhow::Error::msg)?;
+    let org = match organizations::create(db, &slug, "Default organization", clock.now()).await {
+        Ok(org) => org,
+        Err(crate::AppError::Conflict(_)) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    };
+    let tenant = organizations::tenant_by_slug(db, &org.slug).await?;
+    Ok(Some(api_tokens::create(db, &tenant, "bootstrap", clock.now()).await?))
+}

@@ -1,0 +1,106 @@
+//! Configuration: one clap struct read from the environment (or flags). Every field has a
+//! default that runs muster on the embedded SQLite database, on loopback.
+
+use std::net::SocketAddr;
+
+use crate::domain::{Language, SupportedLanguages};
+
+/// The embedded default: a SQLite file next to where muster runs, created when missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://muster.db?mode=rwc";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded) or `postgres://…`. Falls back to
+    /// `DATABASE_URL`, then to the embedded default.
+    #[arg(long, env = "MUSTER_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Address the HTTP server binds to (`127.0.0.1:0` picks a free port).
+    #[arg(long, env = "MUSTER_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    pub listen: SocketAddr,
+
+    /// The address invitees reach muster at; links are `{public_url}/invite/{token}`.
+    #[arg(long, env = "MUSTER_PUBLIC_URL", default_value = "http://127.0.0.1:8080", global = true)]
+    pub public_url: String,
+
+    /// Days an invitation link stays valid unless the request says otherwise.
+    #[arg(long, env = "MUSTER_INVITE_TTL_DAYS", default_value_t = 7,
+          value_parser = clap::value_parser!(u32).range(1..=30), global = true)]
+    pub invite_ttl_days: u32,
+
+    /// Issuer of admin JWTs; unset means API tokens only.
+    #[arg(long, env = "MUSTER_ADMIN_ISSUER", global = true)]
+    pub admin_issuer: Option<String>,
+
+    /// Audience admin JWTs must carry.
+    #[arg(long, env = "MUSTER_ADMIN_AUDIENCE", global = true)]
+    pub admin_audience: Option<String>,
+
+    /// Claim of an admin JWT that names the organization's slug.
+    #[arg(long, env = "MUSTER_ADMIN_ORG_CLAIM", global = true)]
+    pub admin_org_claim: Option<String>,
+
+    /// Languages members may have, as BCP 47 tags, comma-separated.
+    #[arg(long, env = "MUSTER_LANGUAGES", default_value = "en,fr,es,de,it,pt,pt-BR,nl",
+          value_delimiter = ',', global = true)]
+    pub languages: Vec<String>,
+
+    /// Origins allowed to call the API from a browser (admin frontends), comma-separated.
+    /// Empty: no cross-origin access.
+    #[arg(long, env = "MUSTER_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
+
+    /// Most connections in the database pool.
+    #[arg(long, env = "MUSTER_DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
+    pub database_max_connections: u32,
+
+    /// Log output: `text` for people, `json` for log shippers.
+    #[arg(long, env = "MUSTER_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The configuration as the command line would build it with no flags (defaults, then the
+    /// environment): the base tests start from before they set what they need.
+    pub fn defaults() -> Self {
+        #[derive(clap::Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        // Defaults come from the same attributes the CLI uses, so the two cannot drift.
+        let mut config = <Only as clap::Parser>::parse_from(["muster"]).config;
+        config.database_url = None;
+        config
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()))
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+    }
+
+    /// `public_url` without a trailing slash, ready to have paths appended.
+    pub fn public_base(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+
+    pub fn supported_languages(&self) -> anyhow::Result<SupportedLanguages> {
+        let tags = self
+            .languages
+            .iter()
+            .map(|tag| {
+                Language::parse_tag(tag).map_err(|err| anyhow::anyhow!("MUSTER_LANGUAGES: {err}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        anyhow::ensure!(!tags.is_empty(), "MUSTER_LANGUAGES: name at least one language");
+        Ok(SupportedLanguages::new(tags))
+    }
+}

@@ -1,0 +1,19 @@
+//! Domain types: input is parsed into these once, at the edge (GraphQL arguments, sheet cells,
+//! query parameters); past that point nothing re-checks it. No I/O here.
+
+mod email;
+mod language;
+mod public_id;
+mod secret;
+mod slug;
+
+pub use email::{Email, EmailError};
+pub use language::{Language, LanguageError, SupportedLanguages};
+pub use public_id::PublicId;
+pub use secret::SecretToken;
+pub use slug::Slug;
+
+/// Starts a cell that a spreadsheet would run as a formula (OWASP CSV injection).
+pub fn starts_like_formula(value: &str) -> bool {
+    value.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}

@@ -1,0 +1,126 @@
+//! One error type for the whole service. Each variant maps to one stable code, sent to GraphQL
+//! clients as `extensions.code` and to REST clients in a JSON body. Internal causes (database,
+//! I/O, bugs) are logged with their detail and reach the client only as `INTERNAL`.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use sea_orm::{DbErr, SqlErr};
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// The stable codes clients match on. Never rename one.
+pub mod code {
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const CONFLICT: &str = "CONFLICT";
+    pub const TOO_COMPLEX: &str = "TOO_COMPLEX";
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const INVALID_INVITATION: &str = "INVALID_INVITATION";
+    pub const INTERNAL: &str = "INTERNAL";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// `field` names the argument or input field (`input.email`, `input[3].language`).
+    #[error("{field}: {message}")]
+    BadUserInput { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooComplex(String),
+    #[error("too many attempts; wait a minute and try again")]
+    RateLimited,
+    #[error("this invitation link is not valid: it may have expired, been used or been replaced")]
+    InvalidInvitation,
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_input(field: impl Into<String>, message: impl ToString) -> Self {
+        Self::BadUserInput { field: field.into(), message: message.to_string() }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => code::UNAUTHENTICATED,
+            Self::Forbidden(_) => code::FORBIDDEN,
+            Self::NotFound(_) => code::NOT_FOUND,
+            Self::BadUserInput { .. } => code::BAD_USER_INPUT,
+            Self::Conflict(_) => code::CONFLICT,
+            Self::TooComplex(_) => code::TOO_COMPLEX,
+            Self::RateLimited => code::RATE_LIMITED,
+            Self::InvalidInvitation => code::INVALID_INVITATION,
+            Self::Database(_) | Self::Internal(_) => code::INTERNAL,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadUserInput { .. } | Self::TooComplex(_) | Self::InvalidInvitation => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the client may read: everything but internal detail, which goes to the log.
+    pub fn client_message(&self) -> String {
+        match self {
+            Self::Database(_) | Self::Internal(_) => {
+                tracing::error!(error = %self, "request failed");
+                "internal error; it has been logged".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// Turns a unique-constraint violation into `CONFLICT` with `message`; anything else
+    /// stays a database error.
+    pub fn conflict_on_unique(err: DbErr, message: impl FnOnce() -> String) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(message()),
+            _ => Self::Database(err),
+        }
+    }
+}
+
+/// Whether a database error is a unique violation on a public id column: the rare random
+/// collision that an insert answers by retrying with fresh ids.
+pub fn is_public_id_collision(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(detail)) if detail.contains("public_id"))
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = serde_json::json!({
+            "error": { "code": self.code(), "message": self.client_message() }
+        });
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

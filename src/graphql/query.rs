@@ -1,0 +1,100 @@
+//! Queries. Every admin field starts from `ctx.tenant()?`, which fails with
+//! `UNAUTHENTICATED` for a request without a valid token.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, connection::Edge};
+
+use super::{
+    ContextExt,
+    types::{Member, MemberConnection, MemberConnectionFields, Organization, Role, Viewer},
+};
+use crate::{
+    members::{self, InvitationStatus, MemberFilter, MemberOrder},
+    pagination, roles,
+};
+
+#[derive(Default)]
+pub struct Query;
+
+/// Which members to list; every part is optional, parts combine with AND, values with OR.
+#[derive(InputObject, Default)]
+pub struct MemberFilterInput {
+    pub invitation_status: Option<Vec<InvitationStatus>>,
+    /// Members holding any of these roles.
+    pub role_ids: Option<Vec<ID>>,
+    /// BCP 47 tags.
+    pub languages: Option<Vec<String>>,
+    /// Part of the email or the name, ignoring case.
+    pub search: Option<String>,
+}
+
+impl MemberFilterInput {
+    pub fn parse(self) -> crate::Result<MemberFilter> {
+        let role_ids: Vec<String> = self.role_ids.unwrap_or_default().into_iter().map(|id| id.0).collect();
+        MemberFilter::parse(
+            self.invitation_status.unwrap_or_default(),
+            &role_ids,
+            &self.languages.unwrap_or_default(),
+            self.search.as_deref(),
+        )
+    }
+}
+
+#[Object]
+impl Query {
+    /// The caller and its organization.
+    async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
+        let caller = ctx.caller()?;
+        let organization = caller.tenant.organization(ctx.db()).await?;
+        Ok(Viewer { name: caller.name.clone(), organization: Organization(organization) })
+    }
+
+    /// The caller's organization.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
+        Ok(Organization(ctx.tenant()?.organization(ctx.db()).await?))
+    }
+
+    /// The organization's members, a page at a time (`first` 1..=100, default 50).
+    #[graphql(complexity = "first.unwrap_or(pagination::DEFAULT_FIRST).clamp(1, pagination::MAX_FIRST) as usize * child_complexity + 1")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<MemberFilterInput>,
+        order_by: Option<MemberOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<MemberConnection> {
+        let tenant = ctx.tenant()?;
+        let first = pagination::page_size(first)?;
+        let filter = filter.unwrap_or_default().parse()?;
+        let order = order_by.unwrap_or_default();
+        let after = after.map(|text| order.decode_cursor(&text)).transpose()?;
+        let now = ctx.services().clock.now();
+        let page = members::page(ctx.db(), &tenant, &filter, order, first, after.as_ref(), now).await?;
+        let mut connection = MemberConnection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            MemberConnectionFields { tenant, filter, now },
+        );
+        connection.edges.extend(
+            page.members
+                .into_iter()
+                .map(|member| Edge::new(order.cursor_of(&member).encode(), Member(member))),
+        );
+        Ok(connection)
+    }
+
+    /// One member by id; null when the id is not one of the organization's members.
+    async fn member(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Member>> {
+        Ok(ctx.tenant()?.find_member(ctx.db(), &id).await?.map(Member))
+    }
+
+    /// The organization's roles, by name.
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
+        Ok(roles::list(ctx.db(), &ctx.tenant()?).await?.into_iter().map(Role).collect())
+    }
+
+    /// One role by id; null when the id is not one of the organization's roles.
+    async fn role(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Role>> {
+        Ok(ctx.tenant()?.find_role(ctx.db(), &id).await?.map(Role))
+    }
+}

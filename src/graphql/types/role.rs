@@ -1,0 +1,35 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::role;
+
+use crate::{AppError, graphql::ContextExt};
+
+/// What a member is in the organization; sheets name roles by `id`.
+pub struct Role(pub role::Model);
+
+#[Object]
+impl Role {
+    /// The short public id (`NBq0Nvg34`) to put in a sheet's Role IDs cell.
+    async fn id(&self) -> ID {
+        ID(self.0.public_id.clone())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// How many members hold this role.
+    async fn member_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let loader = ctx.request().role_member_counts.as_ref().ok_or(AppError::Unauthenticated("admin only"))?;
+        let count = loader.load_one(self.0.id).await.map_err(|err| AppError::Internal(anyhow::anyhow!("{err}")))?;
+        Ok(count.unwrap_or(0) as i32)
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

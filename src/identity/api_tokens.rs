@@ -1,0 +1,45 @@
+//! Admin API tokens: `mst_` + 256 random bits, shown once when created, stored as SHA-256.
+
+use chrono::{DateTime, Utc};
+use entity::{api_token, organization};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+use super::Caller;
+use crate::{AppError, Result, domain::SecretToken, tenant::Tenant};
+
+const PREFIX: &str = "mst_";
+
+/// Creates a token for the tenant's organization; the caller shows it once.
+pub async fn create(db: &impl ConnectionTrait, tenant: &Tenant, name: &str, now: DateTime<Utc>) -> Result<SecretToken> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::bad_input("name", "give the token a name of 1 to 200 characters, saying who or what uses it"));
+    }
+    let token = SecretToken::generate(PREFIX);
+    api_token::ActiveModel {
+        organization_id: Set(tenant.organization_id()),
+        name: Set(name.to_owned()),
+        token_hash: Set(token.hash()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    tracing::info!(organization_id = tenant.organization_id(), token_name = name, "api token created");
+    Ok(token)
+}
+
+/// The admin a presented token belongs to, if any.
+pub async fn authenticate(db: &impl ConnectionTrait, presented: &str) -> Result<Option<Caller>> {
+    if !presented.starts_with(PREFIX) {
+        return Ok(None);
+    }
+    let found = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(SecretToken::hash_of(presented)))
+        .find_also_related(organization::Entity)
+        .one(db)
+        .await?;
+    Ok(found.and_then(|(token, org)| {
+        org.map(|org| Caller { tenant: Tenant::new(org.id), name: token.name })
+    }))
+}

@@ -1,0 +1,318 @@
+//! Team members: the people of an organization, with their email, language and roles.
+//! Invitations (elsewhere) move their invitation state.
+
+pub mod filter;
+pub mod status;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{member, member_role, role};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+pub use filter::{MemberFilter, MemberOrder, MemberOrderField, OrderDirection};
+pub use status::InvitationStatus;
+
+use crate::{
+    AppError, Result,
+    domain::{Email, Language, PublicId, SupportedLanguages},
+    error::is_public_id_collision,
+    pagination::Cursor,
+    roles,
+    tenant::Tenant,
+};
+
+/// Most members one `createMembers` call takes: a whole department, in one transaction.
+pub const MAX_BATCH: usize = 5_000;
+/// Rows per INSERT: well under SQLite's and PostgreSQL's limits on bound parameters.
+const INSERT_CHUNK: usize = 1_000;
+
+/// A member to create, parsed.
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub email: Email,
+    pub name: Option<String>,
+    pub language: Language,
+    pub role_ids: Vec<String>,
+}
+
+/// The raw fields of a member as a client sends them.
+pub struct MemberFields<'a> {
+    pub email: &'a str,
+    pub name: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub role_ids: &'a [String],
+}
+
+impl NewMember {
+    /// Parses a member's fields; errors name the field under `prefix` (`input`, `input[3]`).
+    pub fn parse(prefix: &str, fields: MemberFields<'_>, languages: &SupportedLanguages) -> Result<Self> {
+        let email = Email::parse(fields.email).map_err(|err| AppError::bad_input(format!("{prefix}.email"), err))?;
+        let name = parse_name(&format!("{prefix}.name"), fields.name)?;
+        let language = match fields.language {
+            Some(tag) => languages.parse(tag).map_err(|err| AppError::bad_input(format!("{prefix}.language"), err))?,
+            None => languages.default_language().clone(),
+        };
+        Ok(Self { email, name, language, role_ids: fields.role_ids.to_vec() })
+    }
+}
+
+pub fn parse_name(field: &str, input: Option<&str>) -> Result<Option<String>> {
+    let Some(name) = input.map(str::trim).filter(|name| !name.is_empty()) else { return Ok(None) };
+    if name.chars().count() > 200 {
+        return Err(AppError::bad_input(field, "keep names under 200 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::bad_input(field, "a name cannot hold control characters or line breaks"));
+    }
+    Ok(Some(name.to_owned()))
+}
+
+fn email_taken(email: &str) -> String {
+    format!("a member with email `{email}` already exists in this organization")
+}
+
+/// Creates one member with their roles.
+#[tracing::instrument(skip(db, new), fields(email = %new.email))]
+pub async fn create(db: &DatabaseConnection, tenant: &Tenant, new: NewMember, now: DateTime<Utc>) -> Result<member::Model> {
+    let mut created = create_many(db, tenant, vec![new], now, |_| "input".to_owned()).await?;
+    Ok(created.remove(0))
+}
+
+/// Creates members in one transaction: all of them or none. `field_of(i)` names the i-th
+/// input in errors (`input[3]`). Existing emails and repeats within the batch are reported
+/// before anything is written; the unique index remains the last word under races.
+#[tracing::instrument(skip_all, fields(count = news.len()))]
+pub async fn create_many(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    news: Vec<NewMember>,
+    now: DateTime<Utc>,
+    field_of: impl Fn(usize) -> String,
+) -> Result<Vec<member::Model>> {
+    if news.len() > MAX_BATCH {
+        return Err(AppError::bad_input("input", format!("send at most {MAX_BATCH} members per call, got {}", news.len())));
+    }
+    let mut first_index: HashMap<String, usize> = HashMap::new();
+    for (index, new) in news.iter().enumerate() {
+        if let Some(first) = first_index.insert(new.email.key(), index) {
+            return Err(AppError::bad_input(
+                format!("{}.email", field_of(index)),
+                format!("`{}` is also the email of {}", new.email, field_of(first)),
+            ));
+        }
+    }
+    let all_role_ids: Vec<String> = news
+        .iter()
+        .flat_map(|new| new.role_ids.iter().map(|id| id.trim().to_owned()))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let txn = db.begin().await?;
+    let known_roles: HashMap<String, i64> = tenant
+        .roles()
+        .filter(role::Column::PublicId.is_in(all_role_ids.clone()))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|role| (role.public_id, role.id))
+        .collect();
+    for (index, new) in news.iter().enumerate() {
+        if let Some(unknown) = new.role_ids.iter().find(|id| !known_roles.contains_key(id.trim())) {
+            return Err(AppError::bad_input(
+                format!("{}.roleIds", field_of(index)),
+                format!("unknown role id `{}`; the `roles` query lists this organization's roles", unknown.trim()),
+            ));
+        }
+    }
+    let keys: Vec<String> = first_index.keys().cloned().collect();
+    for chunk in keys.chunks(INSERT_CHUNK) {
+        if let Some(existing) = tenant.members().filter(member::Column::EmailKey.is_in(chunk.to_vec())).one(&txn).await? {
+            let index = first_index[&existing.email_key];
+            return Err(AppError::Conflict(format!("{}.email: {}", field_of(index), email_taken(&existing.email))));
+        }
+    }
+
+    let mut created = Vec::with_capacity(news.len());
+    for chunk in news.chunks(INSERT_CHUNK) {
+        created.extend(insert_chunk(&txn, tenant, chunk, &known_roles, now).await?);
+    }
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Inserts members and their roles; on the rare public-id collision, tries again with new ids.
+async fn insert_chunk(
+    txn: &impl ConnectionTrait,
+    tenant: &Tenant,
+    chunk: &[NewMember],
+    role_ids: &HashMap<String, i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<member::Model>> {
+    let mut attempts = 0;
+    let ids: Vec<String> = loop {
+        let ids: Vec<String> = chunk.iter().map(|_| PublicId::generate().into_inner()).collect();
+        let rows = chunk.iter().zip(&ids).map(|(new, public_id)| member::ActiveModel {
+            public_id: Set(public_id.clone()),
+            organization_id: Set(tenant.organization_id()),
+            email: Set(new.email.as_str().to_owned()),
+            email_key: Set(new.email.key()),
+            name: Set(new.name.clone()),
+            name_key: Set(new.name.as_deref().unwrap_or_default().to_lowercase()),
+            language: Set(new.language.as_str().to_owned()),
+            invitation_state: Set(status::state::NOT_INVITED.to_owned()),
+            invitation_expires_at: Set(None),
+            accepted_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+        match member::Entity::insert_many(rows).exec(txn).await {
+            Ok(_) => break ids,
+            Err(err) if is_public_id_collision(&err) && attempts < 3 => attempts += 1,
+            Err(err) => return Err(AppError::conflict_on_unique(err, || "a member with one of these emails already exists".to_owned())),
+        }
+    };
+    let mut by_public_id: HashMap<String, member::Model> = tenant
+        .members()
+        .filter(member::Column::PublicId.is_in(ids.clone()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|member| (member.public_id.clone(), member))
+        .collect();
+    let created: Vec<member::Model> = ids.iter().filter_map(|id| by_public_id.remove(id)).collect();
+    let links: Vec<member_role::ActiveModel> = created
+        .iter()
+        .zip(chunk)
+        .flat_map(|(member, new)| {
+            let mut seen = HashSet::new();
+            new.role_ids
+                .iter()
+                .filter_map(|id| role_ids.get(id.trim()).copied())
+                .filter(move |role_id| seen.insert(*role_id))
+                .map(move |role_id| member_role::ActiveModel { member_id: Set(member.id), role_id: Set(role_id) })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    insert_member_roles(txn, links).await?;
+    Ok(created)
+}
+
+async fn insert_member_roles(txn: &impl ConnectionTrait, links: Vec<member_role::ActiveModel>) -> Result<()> {
+    for chunk in links.chunks(INSERT_CHUNK * 5) {
+        member_role::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+    }
+    Ok(())
+}
+
+/// What `updateMember` changes; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct MemberChanges {
+    pub email: Option<Email>,
+    /// `Some(None)` removes the name.
+    pub name: Option<Option<String>>,
+    pub language: Option<Language>,
+    /// Replaces the member's roles.
+    pub role_ids: Option<Vec<String>>,
+}
+
+#[tracing::instrument(skip(db, changes))]
+pub async fn update(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    id: &str,
+    changes: MemberChanges,
+    now: DateTime<Utc>,
+) -> Result<member::Model> {
+    let txn = db.begin().await?;
+    let member = tenant.member(&txn, id).await?;
+    let member_id = member.id;
+    let new_roles = match &changes.role_ids {
+        Some(ids) => Some(roles::resolve(&txn, tenant, "input.roleIds", ids).await?),
+        None => None,
+    };
+    let mut active: member::ActiveModel = member.into();
+    if let Some(email) = &changes.email {
+        active.email = Set(email.as_str().to_owned());
+        active.email_key = Set(email.key());
+    }
+    if let Some(name) = changes.name {
+        active.name_key = Set(name.as_deref().unwrap_or_default().to_lowercase());
+        active.name = Set(name);
+    }
+    if let Some(language) = &changes.language {
+        active.language = Set(language.as_str().to_owned());
+    }
+    active.updated_at = Set(now);
+    let updated = active.update(&txn).await.map_err(|err| {
+        AppError::conflict_on_unique(err, || email_taken(changes.email.as_ref().map(Email::as_str).unwrap_or_default()))
+    })?;
+    if let Some(new_roles) = new_roles {
+        member_role::Entity::delete_many().filter(member_role::Column::MemberId.eq(member_id)).exec(&txn).await?;
+        let links = new_roles
+            .iter()
+            .map(|role| member_role::ActiveModel { member_id: Set(member_id), role_id: Set(role.id) })
+            .collect();
+        insert_member_roles(&txn, links).await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn delete(db: &impl ConnectionTrait, tenant: &Tenant, id: &str) -> Result<String> {
+    let member = tenant.member(db, id).await?;
+    let public_id = member.public_id.clone();
+    member.delete(db).await?;
+    Ok(public_id)
+}
+
+/// One page of members in `order`, after `after`.
+pub struct MemberPage {
+    pub members: Vec<member::Model>,
+    pub has_next_page: bool,
+}
+
+#[tracing::instrument(skip(db, filter))]
+pub async fn page(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    filter: &MemberFilter,
+    order: MemberOrder,
+    first: u64,
+    after: Option<&Cursor>,
+    now: DateTime<Utc>,
+) -> Result<MemberPage> {
+    // One row more than asked tells whether another page follows.
+    let mut members = order.apply(filter.select(tenant, now), after).limit(first + 1).all(db).await?;
+    let has_next_page = members.len() as u64 > first;
+    members.truncate(first as usize);
+    Ok(MemberPage { members, has_next_page })
+}
+
+pub async fn count(db: &impl ConnectionTrait, tenant: &Tenant, filter: &MemberFilter, now: DateTime<Utc>) -> Result<u64> {
+    Ok(filter.select(tenant, now).count(db).await?)
+}
+
+/// The roles of each of these members, by name, in one statement.
+pub async fn roles_of(db: &impl ConnectionTrait, tenant: &Tenant, member_ids: &[i64]) -> Result<HashMap<i64, Vec<role::Model>>> {
+    let rows = member_role::Entity::find()
+        .find_also_related(role::Entity)
+        .filter(member_role::Column::MemberId.is_in(member_ids.iter().copied()))
+        .filter(role::Column::OrganizationId.eq(tenant.organization_id()))
+        .order_by_asc(role::Column::NameKey)
+        .order_by_asc(role::Column::Id)
+        .all(db)
+        .await?;
+    let mut roles: HashMap<i64, Vec<role::Model>> = HashMap::new();
+    for (link, role) in rows {
+        if let Some(role) = role {
+            roles.entry(link.member_id).or_default().push(role);
+        }
+    }
+    Ok(roles)
+}

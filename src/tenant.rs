@@ -1,0 +1,60 @@
+//! Tenant isolation, in one place. A [`Tenant`] is made only by authentication, and every query
+//! for tenant-owned rows starts from one of its methods, already filtered by its organization.
+//! An id that belongs to another organization therefore behaves exactly like an unknown id.
+
+use entity::{member, organization, role};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+
+use crate::{AppError, Result, domain::PublicId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tenant {
+    organization_id: i64,
+}
+
+impl Tenant {
+    /// Only the identity module (and the CLI acting for an organization it looked up by slug)
+    /// decides who a tenant is.
+    pub(crate) fn new(organization_id: i64) -> Self {
+        Self { organization_id }
+    }
+
+    pub fn organization_id(&self) -> i64 {
+        self.organization_id
+    }
+
+    pub async fn organization(&self, db: &impl ConnectionTrait) -> Result<organization::Model> {
+        organization::Entity::find_by_id(self.organization_id)
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("organization"))
+    }
+
+    pub fn members(&self) -> Select<member::Entity> {
+        member::Entity::find().filter(member::Column::OrganizationId.eq(self.organization_id))
+    }
+
+    pub fn roles(&self) -> Select<role::Entity> {
+        role::Entity::find().filter(role::Column::OrganizationId.eq(self.organization_id))
+    }
+
+    /// The member with this public id, if it is this tenant's.
+    pub async fn find_member(&self, db: &impl ConnectionTrait, id: &str) -> Result<Option<member::Model>> {
+        let Some(id) = PublicId::parse(id) else { return Ok(None) };
+        Ok(self.members().filter(member::Column::PublicId.eq(id.as_str())).one(db).await?)
+    }
+
+    pub async fn member(&self, db: &impl ConnectionTrait, id: &str) -> Result<member::Model> {
+        self.find_member(db, id).await?.ok_or(AppError::NotFound("member"))
+    }
+
+    /// The role with this public id, if it is this tenant's.
+    pub async fn find_role(&self, db: &impl ConnectionTrait, id: &str) -> Result<Option<role::Model>> {
+        let Some(id) = PublicId::parse(id) else { return Ok(None) };
+        Ok(self.roles().filter(role::Column::PublicId.eq(id.as_str())).one(db).await?)
+    }
+
+    pub async fn role(&self, db: &impl ConnectionTrait, id: &str) -> Result<role::Model> {
+        self.find_role(db, id).await?.ok_or(AppError::NotFound("role"))
+    }
+}
