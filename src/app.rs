@@ -34,18 +34,20 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let (db, statements) = db::connect(&config.database_url(), config.database_max_connections).await?;
         db::migrate(&db).await?;
-        Self::build_with(config, db, statements, Clock::default()).await
+        let listener = bind(&config).await?;
+        Self::build_with(config, db, statements, Clock::default(), listener).await
     }
 
-    /// Builds on an existing connection and clock (tests keep handles to both).
+    /// Builds on an existing connection, clock and listener (tests keep handles to all three,
+    /// and bind first to know the port their public URL has).
     pub async fn build_with(
         config: Config,
         db: DatabaseConnection,
         statements: StatementCounter,
         clock: Clock,
+        listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let languages = Arc::new(config.supported_languages()?);
-        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         let address = listener.local_addr()?;
         let services = Services { db, config: Arc::new(config), clock, languages };
         let schema = graphql::build_schema(Some(services.clone()));
@@ -70,6 +72,10 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await
     }
+}
+
+pub async fn bind(config: &Config) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (what orchestrators send).

@@ -156,7 +156,8 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
             None => eprintln!("demo: `default` already has members; left as it is"),
         }
     }
-    let app = Application::build_with(config.clone(), db, statements, clock).await?;
+    let listener = app::bind(&config).await?;
+    let app = Application::build_with(config, db, statements, clock, listener).await?;
     println!("muster is serving GraphiQL at http://{}/graphql", app.address());
     app.run_until_stopped(app::shutdown_signal()).await?;
     Ok(())

@@ -13,6 +13,14 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Sort keys compare byte by byte on both databases, so that keyset pagination and
+        // ordering agree everywhere (PostgreSQL would otherwise use the locale's collation).
+        let byte_order = |mut column: ColumnDef| {
+            if manager.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
+                column.extra("COLLATE \"C\"");
+            }
+            column
+        };
         manager
             .create_table(
                 Table::create()
@@ -53,7 +61,7 @@ impl MigrationTrait for Migration {
                     .col(string_len_uniq(Roles::PublicId, 9))
                     .col(big_integer(Roles::OrganizationId))
                     .col(string_len(Roles::Name, 100))
-                    .col(string_len(Roles::NameKey, 100))
+                    .col(byte_order(string_len(Roles::NameKey, 100)))
                     .col(text_null(Roles::Description))
                     .col(timestamp_with_time_zone(Roles::CreatedAt))
                     .foreign_key(
@@ -86,10 +94,10 @@ impl MigrationTrait for Migration {
                     .col(big_integer(Members::OrganizationId))
                     .col(string_len(Members::Email, 254))
                     // The whole address lower-cased: uniqueness and search are case-insensitive.
-                    .col(string_len(Members::EmailKey, 254))
+                    .col(byte_order(string_len(Members::EmailKey, 254)))
                     .col(string_len_null(Members::Name, 200))
                     // Lower-cased name, '' when there is none: a total order for keyset paging.
-                    .col(string_len(Members::NameKey, 200))
+                    .col(byte_order(string_len(Members::NameKey, 200)))
                     .col(string_len(Members::Language, 35))
                     // Where the member stands with invitations, kept in step by the invitation
                     // service so that filtering and exporting by status is one indexed query:

@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, dataloader::DataLoader};
+use async_graphql::{
+    Context,
+    dataloader::{DataLoader, HashMapCache},
+};
 use sea_orm::DatabaseConnection;
 
 use super::loaders::{MemberRolesLoader, RoleMemberCountLoader};
@@ -29,8 +32,8 @@ pub struct Services {
 #[derive(Clone)]
 pub struct RequestContext {
     pub auth: Auth,
-    pub member_roles: Option<Arc<DataLoader<MemberRolesLoader>>>,
-    pub role_member_counts: Option<Arc<DataLoader<RoleMemberCountLoader>>>,
+    pub member_roles: Option<Arc<DataLoader<MemberRolesLoader, HashMapCache>>>,
+    pub role_member_counts: Option<Arc<DataLoader<RoleMemberCountLoader, HashMapCache>>>,
 }
 
 impl RequestContext {
@@ -41,10 +44,18 @@ impl RequestContext {
         };
         Self {
             member_roles: tenant.map(|tenant| {
-                Arc::new(DataLoader::new(MemberRolesLoader { db: services.db.clone(), tenant }, tokio::spawn))
+                Arc::new(DataLoader::with_cache(
+                    MemberRolesLoader { db: services.db.clone(), tenant },
+                    tokio::spawn,
+                    HashMapCache::default(),
+                ))
             }),
             role_member_counts: tenant.map(|tenant| {
-                Arc::new(DataLoader::new(RoleMemberCountLoader { db: services.db.clone(), tenant }, tokio::spawn))
+                Arc::new(DataLoader::with_cache(
+                    RoleMemberCountLoader { db: services.db.clone(), tenant },
+                    tokio::spawn,
+                    HashMapCache::default(),
+                ))
             }),
             auth,
         }

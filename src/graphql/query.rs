@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, connection::Edge};
 
 use super::{
-    ContextExt,
+    ContextExt, loaders,
     types::{Member, MemberConnection, MemberConnectionFields, Organization, Role, Viewer},
 };
 use crate::{
@@ -17,6 +17,7 @@ pub struct Query;
 
 /// Which members to list; every part is optional, parts combine with AND, values with OR.
 #[derive(InputObject, Default)]
+#[graphql(name = "MemberFilter")]
 pub struct MemberFilterInput {
     pub invitation_status: Option<Vec<InvitationStatus>>,
     /// Members holding any of these roles.
@@ -70,6 +71,8 @@ impl Query {
         let after = after.map(|text| order.decode_cursor(&text)).transpose()?;
         let now = ctx.services().clock.now();
         let page = members::page(ctx.db(), &tenant, &filter, order, first, after.as_ref(), now).await?;
+        let ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
+        loaders::prime_member_page(ctx, &tenant, &ids).await?;
         let mut connection = MemberConnection::with_additional_fields(
             after.is_some(),
             page.has_next_page,

@@ -8,7 +8,7 @@ use entity::member;
 use super::Role;
 use crate::{
     AppError,
-    graphql::ContextExt,
+    graphql::{ContextExt, loaders::load_failed},
     members::{self, InvitationStatus, MemberFilter},
     tenant::Tenant,
 };
@@ -44,7 +44,7 @@ impl Member {
     /// The member's roles, by name. Loaded for a whole page at once.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
         let loader = ctx.request().member_roles.as_ref().ok_or(AppError::Unauthenticated("admin only"))?;
-        let roles = loader.load_one(self.0.id).await.map_err(|err| AppError::Internal(anyhow::anyhow!("{err}")))?;
+        let roles = loader.load_one(self.0.id).await.map_err(load_failed)?;
         Ok(roles.unwrap_or_default().into_iter().map(Role).collect())
     }
 

@@ -2,7 +2,10 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::role;
 
-use crate::{AppError, graphql::ContextExt};
+use crate::{
+    AppError,
+    graphql::{ContextExt, loaders::load_failed},
+};
 
 /// What a member is in the organization; sheets name roles by `id`.
 pub struct Role(pub role::Model);
@@ -25,7 +28,7 @@ impl Role {
     /// How many members hold this role.
     async fn member_count(&self, ctx: &Context<'_>) -> Result<i32> {
         let loader = ctx.request().role_member_counts.as_ref().ok_or(AppError::Unauthenticated("admin only"))?;
-        let count = loader.load_one(self.0.id).await.map_err(|err| AppError::Internal(anyhow::anyhow!("{err}")))?;
+        let count = loader.load_one(self.0.id).await.map_err(load_failed)?;
         Ok(count.unwrap_or(0) as i32)
     }
 

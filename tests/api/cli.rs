@@ -1,0 +1,56 @@
+//! The command line, as an operator runs it.
+
+use std::process::Command;
+
+use serde_json::json;
+
+use crate::helpers::{TestDatabase, spawn_app};
+
+fn muster(database_url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_muster"))
+        .args(args)
+        .env("MUSTER_DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run muster")
+}
+
+#[tokio::test]
+async fn token_create_prints_only_a_working_token() {
+    let app = spawn_app().await;
+    let output = muster(app.database.url(), &["token", "create", "--org", "acme", "--name", "ci"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let token = stdout.trim_end();
+    assert!(token.starts_with("mst_") && !token.contains(char::is_whitespace) && stdout.lines().count() == 1, "{stdout:?}");
+    let response = app.gql_as(Some(token), "{ viewer { name } }", json!({})).await;
+    assert_eq!(response["data"]["viewer"]["name"], "ci");
+
+    let output = muster(app.database.url(), &["token", "create", "--org", "nope", "--name", "ci"]);
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn org_create_then_migrations_down_and_up() {
+    let database = TestDatabase::new().await;
+    let url = database.url();
+    let output = muster(url, &["org", "create", "--slug", "initech", "--name", "Initech"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = muster(url, &["org", "create", "--slug", "initech", "--name", "Again"]);
+    assert!(!output.status.success(), "a slug is taken once");
+
+    let status = String::from_utf8(muster(url, &["migrate", "status"]).stdout).unwrap();
+    assert!(status.lines().count() >= 1 && status.lines().all(|line| line.ends_with("Applied")), "{status}");
+
+    let migrations = status.lines().count().to_string();
+    let output = muster(url, &["migrate", "down", "-n", &migrations]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let status = String::from_utf8(muster(url, &["migrate", "status"]).stdout).unwrap();
+    assert!(status.lines().all(|line| line.ends_with("Pending")), "{status}");
+
+    let output = muster(url, &["migrate", "up"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = muster(url, &["org", "create", "--slug", "initech", "--name", "Initech"]);
+    assert!(output.status.success(), "the schema is whole again (and empty)");
+}

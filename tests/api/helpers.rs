@@ -1,0 +1,199 @@
+//! Spawning the app for a test, and talking to it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use muster::{Application, Config, clock::Clock, db::StatementCounter, domain::Slug, identity::api_tokens, organizations};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+/// A database that exists for one test and is removed after it, even when the test fails.
+pub enum TestDatabase {
+    Sqlite { _dir: tempfile::TempDir, url: String },
+    Postgres { admin_url: String, name: String, url: String },
+}
+
+impl TestDatabase {
+    pub async fn new() -> Self {
+        match std::env::var("MUSTER_TEST_POSTGRES_URL").ok().filter(|url| !url.is_empty()) {
+            Some(server) => {
+                let server = server.trim_end_matches('/').to_owned();
+                static NEXT: AtomicU64 = AtomicU64::new(0);
+                let name = format!(
+                    "muster_test_{}_{}_{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::Relaxed),
+                    uuid::Uuid::new_v4().simple()
+                );
+                let admin_url = format!("{server}/postgres");
+                let admin = sea_orm::Database::connect(&admin_url).await.expect("PostgreSQL for tests");
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+                admin.close().await.ok();
+                let url = format!("{server}/{name}");
+                Self::Postgres { admin_url, name, url }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("muster.db").display());
+                Self::Sqlite { _dir: dir, url }
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, name, .. } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime; a thread with its own runtime may block.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async move {
+                    if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        admin.close().await.ok();
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// An admin token of the organization `acme`.
+    pub token: String,
+    pub db: DatabaseConnection,
+    pub clock: Clock,
+    pub statements: StatementCounter,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    // Last: the database goes after the server has stopped.
+    pub database: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub fn test_config(database_url: &str) -> Config {
+    let mut config = Config::defaults();
+    config.database_url = Some(database_url.to_owned());
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.database_max_connections = 5;
+    config.cors_origins = vec!["http://admin.test".to_owned()];
+    config
+}
+
+pub async fn spawn_app() -> TestApp {
+    let database = TestDatabase::new().await;
+    let mut config = test_config(database.url());
+    let (db, statements) = muster::db::connect(database.url(), config.database_max_connections).await.expect("connect");
+    muster::db::migrate(&db).await.expect("migrate");
+    let clock = Clock::default();
+    // Bound first: links and SSO redirects need the public URL, which needs the port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    config.public_url = address.clone();
+    let app = Application::build_with(config, db.clone(), statements.clone(), clock.clone(), listener)
+        .await
+        .expect("build app");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let token = create_org(&db, "acme", "Acme Corp").await;
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        token,
+        db,
+        clock,
+        statements,
+        shutdown: Some(stop),
+        database,
+    }
+}
+
+/// Creates an organization and returns an admin token for it.
+pub async fn create_org(db: &DatabaseConnection, slug: &str, name: &str) -> String {
+    let now = Clock::default().now();
+    let org = organizations::create(db, &Slug::parse(slug).unwrap(), name, now).await.expect("create org");
+    let tenant = organizations::tenant_by_slug(db, &org.slug).await.unwrap();
+    api_tokens::create(db, &tenant, "tests", now).await.unwrap().reveal().to_owned()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A GraphQL request as this app's `acme` admin.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_as(Some(&self.token), query, variables).await
+    }
+
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        assert_eq!(response.status(), 200, "GraphQL answers 200");
+        response.json().await.expect("JSON")
+    }
+
+    /// `data`, asserting there were no errors.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let response = self.gql(query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        response["data"].clone()
+    }
+
+    pub async fn create_role(&self, name: &str) -> String {
+        let data = self
+            .ok("mutation($name: String!) { createRole(input: { name: $name }) { id } }", json!({ "name": name }))
+            .await;
+        data["createRole"]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_member(&self, email: &str, name: Option<&str>, language: &str, roles: &[&str]) -> String {
+        let data = self
+            .ok(
+                "mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }",
+                json!({ "input": { "email": email, "name": name, "language": language, "roleIds": roles } }),
+            )
+            .await;
+        data["createMember"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates `count` members `user{i}@example.com`, with the given roles.
+    pub async fn create_members(&self, count: usize, roles: &[&str]) -> Vec<String> {
+        let input: Vec<Value> = (0..count)
+            .map(|i| json!({ "email": format!("user{i:05}@example.com"), "name": format!("User {i:05}"), "language": "en", "roleIds": roles }))
+            .collect();
+        let data = self
+            .ok("mutation($input: [CreateMemberInput!]!) { createMembers(input: $input) { id } }", json!({ "input": input }))
+            .await;
+        data["createMembers"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect()
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn error_code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+pub fn error_message(response: &Value) -> &str {
+    response["errors"][0]["message"].as_str().unwrap_or_default()
+}
