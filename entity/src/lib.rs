@@ -2,7 +2,11 @@
 //! `muster::graphql::types` wrap them, and domain parsing happens before a row is written.
 
 pub mod api_token;
+pub mod invitation;
+pub mod invitation_batch;
+pub mod invitation_role;
 pub mod member;
 pub mod member_role;
 pub mod organization;
+pub mod rate_limit;
 pub mod role;

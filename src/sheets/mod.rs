@@ -1,8 +1,14 @@
-//! Spreadsheets in and out. Everything muster writes as CSV goes through [`CsvOut`]: UTF-8 with
-//! a byte-order mark (so Excel shows accents), CRLF line ends, and every cell neutralised
-//! against CSV injection.
+//! Spreadsheets in and out. [`reader`] reads the invitation sheet whatever a spreadsheet sent;
+//! everything muster writes as CSV goes through [`CsvOut`]: UTF-8 with a byte-order mark (so
+//! Excel shows accents), CRLF line ends, and every cell neutralised against CSV injection.
+
+pub mod problem;
+pub mod reader;
 
 use std::borrow::Cow;
+
+pub use problem::{SheetProblem, codes, columns};
+pub use reader::{RawRow, ReadSheet};
 
 /// The UTF-8 byte-order mark: Excel reads a CSV as UTF-8 only when it starts with one.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";

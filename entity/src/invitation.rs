@@ -1,0 +1,53 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "invitations")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub public_id: String,
+    pub organization_id: i64,
+    pub member_id: i64,
+    pub batch_id: Option<i64>,
+    /// The address invited: the one the invitee must sign in with.
+    pub email: String,
+    pub language: String,
+    /// Hex SHA-256 of the link's token.
+    #[sea_orm(unique)]
+    pub token_hash: String,
+    /// `pending`, `accepted` or `revoked`.
+    pub status: String,
+    pub created_by: String,
+    pub created_at: ChronoDateTimeUtc,
+    pub expires_at: ChronoDateTimeUtc,
+    pub accepted_at: Option<ChronoDateTimeUtc>,
+    pub revoked_at: Option<ChronoDateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::member::Entity",
+        from = "Column::MemberId",
+        to = "super::member::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Member,
+    #[sea_orm(has_many = "super::invitation_role::Entity")]
+    InvitationRole,
+}
+
+impl Related<super::member::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Member.def()
+    }
+}
+
+impl Related<super::invitation_role::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::InvitationRole.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
