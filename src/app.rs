@@ -68,7 +68,9 @@ impl Application {
 
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(address = %self.address, "muster is listening");
-        axum::serve(self.listener, http::router(self.state))
+        // The peer address is kept for rate limits (see `http::ClientAddr`).
+        let service = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }

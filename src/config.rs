@@ -56,6 +56,11 @@ pub struct Config {
     #[arg(long, env = "MUSTER_CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
 
+    /// Behind a load balancer: take the client's address (for rate limits) from the last
+    /// `X-Forwarded-For` entry, the one the balancer added. Off: the peer address.
+    #[arg(long, env = "MUSTER_TRUST_FORWARDED_FOR", default_value_t = false, global = true)]
+    pub trust_forwarded_for: bool,
+
     /// Most connections in the database pool.
     #[arg(long, env = "MUSTER_DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub database_max_connections: u32,

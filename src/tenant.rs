@@ -58,3 +58,21 @@ impl Tenant {
         self.find_role(db, id).await?.ok_or(AppError::NotFound("role"))
     }
 }
+
+impl Tenant {
+    pub fn invitations(&self) -> Select<entity::invitation::Entity> {
+        use entity::invitation;
+        invitation::Entity::find().filter(invitation::Column::OrganizationId.eq(self.organization_id))
+    }
+
+    /// The invitation with this public id, if it is this tenant's.
+    pub async fn invitation(&self, db: &impl ConnectionTrait, id: &str) -> Result<entity::invitation::Model> {
+        use entity::invitation;
+        let Some(id) = PublicId::parse(id) else { return Err(AppError::NotFound("invitation")) };
+        self.invitations()
+            .filter(invitation::Column::PublicId.eq(id.as_str()))
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("invitation"))
+    }
+}

@@ -3,15 +3,12 @@
 
 use std::sync::Arc;
 
-use async_graphql::{
-    Context,
-    dataloader::{DataLoader, HashMapCache},
-};
+use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
-use super::loaders::{MemberRolesLoader, RoleMemberCountLoader};
+use super::loaders::Loaders;
 use crate::{
-    Config, Result,
+    AppError, Config, Result,
     clock::Clock,
     domain::SupportedLanguages,
     identity::{Auth, Caller},
@@ -27,38 +24,23 @@ pub struct Services {
     pub languages: Arc<SupportedLanguages>,
 }
 
-/// Per request: the authentication outcome and, for admins, loaders scoped to their tenant.
-/// (Clone, so that every operation of a batch shares the same loaders.)
+/// Per request: who is calling, from where, and (for admins) loaders scoped to their tenant.
+/// Clone, so that every operation of a batch shares the same loaders.
 #[derive(Clone)]
 pub struct RequestContext {
     pub auth: Auth,
-    pub member_roles: Option<Arc<DataLoader<MemberRolesLoader, HashMapCache>>>,
-    pub role_member_counts: Option<Arc<DataLoader<RoleMemberCountLoader, HashMapCache>>>,
+    /// The client's address, for rate limits.
+    pub client: String,
+    pub loaders: Option<Arc<Loaders>>,
 }
 
 impl RequestContext {
-    pub fn new(services: &Services, auth: Auth) -> Self {
-        let tenant = match &auth {
-            Auth::Admin(caller) => Some(caller.tenant),
+    pub fn new(services: &Services, auth: Auth, client: String) -> Self {
+        let loaders = match &auth {
+            Auth::Admin(caller) => Some(Arc::new(Loaders::new(&services.db, caller.tenant))),
             _ => None,
         };
-        Self {
-            member_roles: tenant.map(|tenant| {
-                Arc::new(DataLoader::with_cache(
-                    MemberRolesLoader { db: services.db.clone(), tenant },
-                    tokio::spawn,
-                    HashMapCache::default(),
-                ))
-            }),
-            role_member_counts: tenant.map(|tenant| {
-                Arc::new(DataLoader::with_cache(
-                    RoleMemberCountLoader { db: services.db.clone(), tenant },
-                    tokio::spawn,
-                    HashMapCache::default(),
-                ))
-            }),
-            auth,
-        }
+        Self { auth, client, loaders }
     }
 }
 
@@ -77,6 +59,12 @@ pub trait ContextExt {
 
     fn tenant(&self) -> Result<Tenant> {
         Ok(self.caller()?.tenant)
+    }
+
+    /// The admin's loaders (admin-only types use them).
+    fn loaders(&self) -> Result<&Loaders> {
+        self.caller()?;
+        self.request().loaders.as_deref().ok_or(AppError::Unauthenticated("admin only"))
     }
 }
 

@@ -8,66 +8,118 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Context, dataloader::Loader};
-use entity::role;
+use async_graphql::{
+    Context,
+    dataloader::{DataLoader, HashMapCache, Loader},
+};
+use entity::{invitation, member, role};
 use sea_orm::DatabaseConnection;
 
 use super::ContextExt;
-use crate::{AppError, members, roles, tenant::Tenant};
+use crate::{AppError, invitations::lifecycle, members, roles, tenant::Tenant};
 
-/// The roles of members, by member row id.
-pub struct MemberRolesLoader {
-    pub db: DatabaseConnection,
-    pub tenant: Tenant,
-}
+/// Declares a loader keyed by row id, scoped to a tenant, over a service function.
+macro_rules! tenant_loader {
+    ($(#[$doc:meta])* $name:ident => $value:ty, |$db:ident, $tenant:ident, $keys:ident| $load:expr) => {
+        $(#[$doc])*
+        pub struct $name {
+            db: DatabaseConnection,
+            tenant: Tenant,
+        }
 
-impl Loader<i64> for MemberRolesLoader {
-    type Value = Vec<role::Model>;
-    type Error = Arc<AppError>;
+        impl Loader<i64> for $name {
+            type Value = $value;
+            type Error = Arc<AppError>;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        members::roles_of(&self.db, &self.tenant, keys).await.map_err(Arc::new)
-    }
-}
-
-/// How many members hold each role, by role row id.
-pub struct RoleMemberCountLoader {
-    pub db: DatabaseConnection,
-    pub tenant: Tenant,
-}
-
-impl Loader<i64> for RoleMemberCountLoader {
-    type Value = i64;
-    type Error = Arc<AppError>;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        roles::member_counts(&self.db, &self.tenant, keys).await.map_err(Arc::new)
-    }
-}
-
-/// Loads the roles of a page of members (and, when asked for, those roles' member counts) into
-/// the request's loaders, if the query selects them.
-pub async fn prime_member_page(ctx: &Context<'_>, tenant: &Tenant, member_ids: &[i64]) -> crate::Result<()> {
-    let look = ctx.look_ahead();
-    let roles = [look.field("nodes").field("roles"), look.field("edges").field("node").field("roles")];
-    if !roles.iter().any(|field| field.exists()) || member_ids.is_empty() {
-        return Ok(());
-    }
-    let request = ctx.request();
-    let (Some(role_loader), Some(count_loader)) = (&request.member_roles, &request.role_member_counts) else {
-        return Ok(());
+            async fn load(&self, $keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+                let ($db, $tenant) = (&self.db, &self.tenant);
+                $load.await.map_err(Arc::new)
+            }
+        }
     };
-    let mut by_member = members::roles_of(ctx.db(), tenant, member_ids).await?;
-    let mut role_ids: Vec<i64> = by_member.values().flatten().map(|role| role.id).collect();
-    role_ids.sort_unstable();
-    role_ids.dedup();
-    // Members without roles are cached too, as empty lists, so that nobody asks again.
-    let page: Vec<(i64, Vec<role::Model>)> =
-        member_ids.iter().map(|id| (*id, by_member.remove(id).unwrap_or_default())).collect();
-    role_loader.feed_many(page).await;
-    if roles.iter().any(|field| field.field("memberCount").exists()) && !role_ids.is_empty() {
-        let counts = roles::member_counts(ctx.db(), tenant, &role_ids).await?;
-        count_loader.feed_many(role_ids.iter().map(|id| (*id, counts.get(id).copied().unwrap_or(0)))).await;
+}
+
+tenant_loader!(
+    /// The roles of members, by member row id.
+    MemberRolesLoader => Vec<role::Model>, |db, tenant, keys| members::roles_of(db, tenant, keys)
+);
+tenant_loader!(
+    /// How many members hold each role, by role row id.
+    RoleMemberCountLoader => i64, |db, tenant, keys| roles::member_counts(db, tenant, keys)
+);
+tenant_loader!(
+    /// The newest invitation of members, by member row id.
+    LatestInvitationLoader => invitation::Model, |db, tenant, keys| lifecycle::latest_of_members(db, tenant, keys)
+);
+tenant_loader!(
+    /// The roles invitations grant, by invitation row id.
+    InvitationRolesLoader => Vec<role::Model>, |db, tenant, keys| lifecycle::roles_of_invitations(db, tenant, keys)
+);
+tenant_loader!(
+    /// Members by row id.
+    MemberLoader => member::Model, |db, tenant, keys| lifecycle::members_by_id(db, tenant, keys)
+);
+tenant_loader!(
+    /// Batches' public ids, by batch row id.
+    BatchIdLoader => String, |db, tenant, keys| lifecycle::batch_public_ids(db, tenant, keys)
+);
+
+type Cached<T> = DataLoader<T, HashMapCache>;
+
+/// An admin request's loaders, each caching what it loaded for the rest of the request.
+pub struct Loaders {
+    pub member_roles: Cached<MemberRolesLoader>,
+    pub role_member_counts: Cached<RoleMemberCountLoader>,
+    pub latest_invitations: Cached<LatestInvitationLoader>,
+    pub invitation_roles: Cached<InvitationRolesLoader>,
+    pub members: Cached<MemberLoader>,
+    pub batches: Cached<BatchIdLoader>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection, tenant: Tenant) -> Self {
+        fn cached<T: Loader<i64>>(loader: T) -> Cached<T> {
+            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+        }
+        let db = db.clone();
+        Self {
+            member_roles: cached(MemberRolesLoader { db: db.clone(), tenant }),
+            role_member_counts: cached(RoleMemberCountLoader { db: db.clone(), tenant }),
+            latest_invitations: cached(LatestInvitationLoader { db: db.clone(), tenant }),
+            invitation_roles: cached(InvitationRolesLoader { db: db.clone(), tenant }),
+            members: cached(MemberLoader { db: db.clone(), tenant }),
+            batches: cached(BatchIdLoader { db, tenant }),
+        }
+    }
+}
+
+/// Loads the roles of a page of members (and, when asked for, those roles' member counts and
+/// the members' latest invitations) into the request's loaders, if the query selects them.
+pub async fn prime_member_page(ctx: &Context<'_>, tenant: &Tenant, member_ids: &[i64]) -> crate::Result<()> {
+    if member_ids.is_empty() {
+        return Ok(());
+    }
+    let look = ctx.look_ahead();
+    let node = [look.field("nodes"), look.field("edges").field("node")];
+    let loaders = ctx.loaders()?;
+    let roles = [node[0].field("roles"), node[1].field("roles")];
+    if roles.iter().any(|field| field.exists()) {
+        let mut by_member = members::roles_of(ctx.db(), tenant, member_ids).await?;
+        let mut role_ids: Vec<i64> = by_member.values().flatten().map(|role| role.id).collect();
+        role_ids.sort_unstable();
+        role_ids.dedup();
+        // Members without roles are cached too, as empty lists, so that nobody asks again.
+        let page: Vec<(i64, Vec<role::Model>)> =
+            member_ids.iter().map(|id| (*id, by_member.remove(id).unwrap_or_default())).collect();
+        loaders.member_roles.feed_many(page).await;
+        if roles.iter().any(|field| field.field("memberCount").exists()) && !role_ids.is_empty() {
+            let counts = roles::member_counts(ctx.db(), tenant, &role_ids).await?;
+            loaders.role_member_counts.feed_many(role_ids.iter().map(|id| (*id, counts.get(id).copied().unwrap_or(0)))).await;
+        }
+    }
+    if node.iter().any(|field| field.field("latestInvitation").exists()) {
+        let latest = lifecycle::latest_of_members(ctx.db(), tenant, member_ids).await?;
+        loaders.latest_invitations.feed_many(latest).await;
     }
     Ok(())
 }

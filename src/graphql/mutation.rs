@@ -1,14 +1,19 @@
 //! Mutations: parse the input into domain types, call one service, wrap the result.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Upload};
 
 use super::{
     ContextExt,
-    types::{Member, Role},
+    types::{AcceptedInvitation, GenerateInvitationLinksPayload, Invitation, InvitationLink, Member, Role},
 };
 use crate::{
     AppError,
     domain::Email,
+    invitations::{
+        self, accept,
+        lifecycle::{self, InviteRequest},
+        sheet::{self, SheetOptions},
+    },
     members::{self, MemberChanges, MemberFields, NewMember},
     roles::{self, RoleName},
 };
@@ -47,6 +52,35 @@ pub struct UpdateMemberInput {
     pub language: Option<String>,
     /// Replaces the member's roles.
     pub role_ids: Option<Vec<ID>>,
+}
+
+#[derive(InputObject)]
+pub struct InviteMemberInput {
+    pub member_id: ID,
+    /// The address to invite; the member's address on file when omitted.
+    pub email: Option<String>,
+    /// The member's language when omitted.
+    pub language: Option<String>,
+    /// The member's current roles when omitted.
+    pub role_ids: Option<Vec<ID>>,
+    /// 1..=30; the configured default when omitted.
+    pub expires_in_days: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct GenerateInvitationLinksInput {
+    /// The sheet as a file (GraphQL multipart request).
+    pub file: Option<Upload>,
+    /// The sheet as text, instead of `file`.
+    pub csv: Option<String>,
+    /// Check everything and issue nothing.
+    #[graphql(default = false)]
+    pub dry_run: bool,
+    /// Issue the rows without errors even when others have some.
+    #[graphql(default = false)]
+    pub skip_invalid_rows: bool,
+    /// 1..=30; the configured default when omitted.
+    pub expires_in_days: Option<i32>,
 }
 
 fn ids(ids: &[ID]) -> Vec<String> {
@@ -144,5 +178,82 @@ impl Mutation {
     async fn delete_member(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let tenant = ctx.tenant()?;
         Ok(ID(members::delete(ctx.db(), &tenant, &id).await?))
+    }
+
+    /// Invites one member (same checks as a sheet row); a pending invitation's link is revoked.
+    async fn invite_member(&self, ctx: &Context<'_>, input: InviteMemberInput) -> Result<InvitationLink> {
+        let caller = ctx.caller()?;
+        let policy = invitations::policy_for(ctx.db(), &caller.tenant).await?;
+        let request = InviteRequest {
+            member_id: input.member_id.0,
+            email: input.email,
+            language: input.language,
+            role_ids: input.role_ids.as_deref().map(ids),
+            expires_in_days: input.expires_in_days,
+        };
+        let (invitation, link) = lifecycle::invite_member(ctx.services(), caller, policy.as_ref(), request).await?;
+        Ok(InvitationLink { invitation: Invitation(invitation), link })
+    }
+
+    /// Reads an invitation sheet, checks every row and, unless anything is wrong (or
+    /// `skipInvalidRows`), issues every link in one go. Sheet problems are data, not errors.
+    async fn generate_invitation_links(
+        &self,
+        ctx: &Context<'_>,
+        input: GenerateInvitationLinksInput,
+    ) -> Result<GenerateInvitationLinksPayload> {
+        let caller = ctx.caller()?;
+        let (bytes, file_name) = match (input.file, input.csv) {
+            (Some(file), None) => {
+                let upload = file.value(ctx).map_err(|err| AppError::bad_input("input.file", err))?;
+                let file_name = Some(upload.filename.clone());
+                let bytes = tokio::task::spawn_blocking(move || {
+                    use std::io::Read;
+                    let mut bytes = Vec::new();
+                    upload.into_read().read_to_end(&mut bytes).map(|_| bytes)
+                })
+                .await
+                .map_err(|err| AppError::Internal(err.into()))?
+                .map_err(|err| AppError::Internal(err.into()))?;
+                (bytes, file_name)
+            }
+            (None, Some(csv)) => (csv.into_bytes(), None),
+            _ => return Err(AppError::bad_input("input", "send the sheet as either `file` or `csv`").into()),
+        };
+        let policy = invitations::policy_for(ctx.db(), &caller.tenant).await?;
+        let options = SheetOptions {
+            dry_run: input.dry_run,
+            skip_invalid_rows: input.skip_invalid_rows,
+            expires_in_days: input.expires_in_days,
+            file_name,
+        };
+        let report = sheet::generate_links(ctx.services(), caller, policy.as_ref(), bytes, options).await?;
+        Ok(GenerateInvitationLinksPayload(report))
+    }
+
+    /// Revokes an invitation: its link stops working.
+    async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation> {
+        let tenant = ctx.tenant()?;
+        Ok(Invitation(lifecycle::revoke(ctx.services(), &tenant, &id).await?))
+    }
+
+    /// A new link for the same member, address, language and roles; the old link stops working.
+    async fn resend_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<InvitationLink> {
+        let caller = ctx.caller()?;
+        let policy = invitations::policy_for(ctx.db(), &caller.tenant).await?;
+        let (invitation, link) = lifecycle::resend(ctx.services(), caller, policy.as_ref(), &id).await?;
+        Ok(InvitationLink { invitation: Invitation(invitation), link })
+    }
+
+    /// Public: accepts the invitation behind a link, once. Any refusal is the same
+    /// `INVALID_INVITATION` error.
+    async fn accept_invitation(&self, ctx: &Context<'_>, token: String, id_token: Option<String>) -> Result<AcceptedInvitation> {
+        let _ = id_token;
+        let accepted = accept::accept(ctx.services(), &token, &ctx.request().client).await?;
+        Ok(AcceptedInvitation {
+            member_id: ID(accepted.member_id),
+            email: accepted.email,
+            organization_name: accepted.organization_name,
+        })
     }
 }

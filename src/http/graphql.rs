@@ -14,7 +14,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use super::{BODY_LIMIT, UPLOAD_LIMIT};
+use super::{BODY_LIMIT, UPLOAD_LIMIT, auth::ClientAddr};
 use crate::{
     AppError,
     app::AppState,
@@ -23,7 +23,7 @@ use crate::{
     identity,
 };
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn post(State(state): State<AppState>, ClientAddr(client): ClientAddr, headers: HeaderMap, body: Body) -> Response {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
     let is_upload = content_type.as_deref().is_some_and(|ct| ct.starts_with("multipart/form-data"));
     // Only multipart requests carry sheets; everything else keeps the ordinary limit.
@@ -52,14 +52,19 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
         Ok(auth) => auth,
         Err(err) => return err.into_response(),
     };
-    let batch = batch.data(RequestContext::new(&state.services, auth));
+    let batch = batch.data(RequestContext::new(&state.services, auth, client));
     let response = state.schema.execute_batch(batch).await;
     GraphQLResponse(with_codes(response)).into_response()
 }
 
 /// `GET /graphql?query=…` runs a query (never a mutation: GET must not change anything);
 /// a plain `GET /graphql` is GraphiQL.
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn get(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let Some(query) = query.filter(|q| q.contains("query=")) else {
         return Html(GraphiQLSource::build().endpoint("/graphql").title("muster").finish()).into_response();
     };
@@ -76,7 +81,7 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(que
         Ok(auth) => auth,
         Err(err) => return err.into_response(),
     };
-    let request = request.data(RequestContext::new(&state.services, auth));
+    let request = request.data(RequestContext::new(&state.services, auth, client));
     let response = state.schema.execute(request).await;
     GraphQLResponse(with_codes(BatchResponse::Single(response))).into_response()
 }

@@ -5,6 +5,8 @@ mod auth;
 mod export;
 mod graphql;
 mod health;
+mod invitations;
+mod invite;
 
 use std::time::Duration;
 
@@ -12,7 +14,7 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderName, HeaderValue, Method, Request, header},
-    routing::get,
+    routing::{get, post},
 };
 use tower::ServiceBuilder;
 use tower_http::{
@@ -22,7 +24,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-pub use auth::Admin;
+pub use auth::{Admin, ClientAddr};
 
 use crate::app::AppState;
 
@@ -38,6 +40,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/members.csv", get(export::members_csv))
+        .route("/invitations/template.csv", get(invitations::template))
+        .route(
+            "/invitations/links",
+            // Sheets up to 50 MB: the upload route alone gets the larger limit.
+            post(invitations::links).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/invite/{token}", get(invite::page).post(invite::accept))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

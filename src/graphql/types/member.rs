@@ -7,7 +7,6 @@ use entity::member;
 
 use super::Role;
 use crate::{
-    AppError,
     graphql::{ContextExt, loaders::load_failed},
     members::{self, InvitationStatus, MemberFilter},
     tenant::Tenant,
@@ -43,9 +42,14 @@ impl Member {
 
     /// The member's roles, by name. Loaded for a whole page at once.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
-        let loader = ctx.request().member_roles.as_ref().ok_or(AppError::Unauthenticated("admin only"))?;
-        let roles = loader.load_one(self.0.id).await.map_err(load_failed)?;
+        let roles = ctx.loaders()?.member_roles.load_one(self.0.id).await.map_err(load_failed)?;
         Ok(roles.unwrap_or_default().into_iter().map(Role).collect())
+    }
+
+    /// The member's newest invitation, whatever its status.
+    async fn latest_invitation(&self, ctx: &Context<'_>) -> Result<Option<super::Invitation>> {
+        let latest = ctx.loaders()?.latest_invitations.load_one(self.0.id).await.map_err(load_failed)?;
+        Ok(latest.map(super::Invitation))
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

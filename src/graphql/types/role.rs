@@ -3,7 +3,6 @@ use chrono::{DateTime, Utc};
 use entity::role;
 
 use crate::{
-    AppError,
     graphql::{ContextExt, loaders::load_failed},
 };
 
@@ -27,8 +26,7 @@ impl Role {
 
     /// How many members hold this role.
     async fn member_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let loader = ctx.request().role_member_counts.as_ref().ok_or(AppError::Unauthenticated("admin only"))?;
-        let count = loader.load_one(self.0.id).await.map_err(load_failed)?;
+        let count = ctx.loaders()?.role_member_counts.load_one(self.0.id).await.map_err(load_failed)?;
         Ok(count.unwrap_or(0) as i32)
     }
 

@@ -1,0 +1,99 @@
+//! The sheet routes: the sample sheet, and the upload that answers the links sheet itself
+//! (for tools that would rather POST a file than speak GraphQL).
+
+use axum::{
+    Json,
+    body::Body,
+    extract::{Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use super::Admin;
+use crate::{
+    Result,
+    app::AppState,
+    invitations::{
+        self,
+        sheet::{self, SheetOptions, SheetReport},
+    },
+    sheets::{SheetProblem, codes, reader::MAX_BYTES},
+};
+
+pub async fn template() -> Response {
+    csv_response(sheet::template().into_bytes(), "invitation-links-template.csv")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinksParams {
+    #[serde(default)]
+    dry_run: bool,
+    #[serde(default)]
+    skip_invalid_rows: bool,
+    expires_in_days: Option<i32>,
+    file_name: Option<String>,
+}
+
+/// `POST /invitations/links`: the sheet as the raw body. 200 with the links sheet; 422 with
+/// the report when nothing could be issued; a dry run answers the report (200 when clean).
+pub async fn links(State(state): State<AppState>, Admin(caller): Admin, Query(params): Query<LinksParams>, body: Body) -> Result<Response> {
+    // One byte more than allowed tells a sheet that is too large from one that just fits.
+    let bytes = match axum::body::to_bytes(body, MAX_BYTES + 1).await {
+        Ok(bytes) => bytes.to_vec(),
+        Err(_) => {
+            let problem = SheetProblem::sheet(codes::TOO_LARGE, format!("the sheet is larger than {} MB: split it into several sheets", MAX_BYTES / 1_048_576));
+            return Ok(report_response(StatusCode::UNPROCESSABLE_ENTITY, &SheetReport { errors: vec![problem], ..Default::default() }));
+        }
+    };
+    let policy = invitations::policy_for(&state.services.db, &caller.tenant).await?;
+    let options = SheetOptions {
+        dry_run: params.dry_run,
+        skip_invalid_rows: params.skip_invalid_rows,
+        expires_in_days: params.expires_in_days,
+        file_name: params.file_name,
+    };
+    let mut report = sheet::generate_links(&state.services, &caller, policy.as_ref(), bytes, options).await?;
+    Ok(match report.csv.take() {
+        Some(csv) => {
+            let mut response = csv_response(csv, "invitation-links.csv");
+            let headers = response.headers_mut();
+            for (name, value) in [
+                ("x-muster-issued", report.issued),
+                ("x-muster-errors", report.errors.len()),
+                ("x-muster-warnings", report.warnings.len()),
+            ] {
+                headers.insert(name, HeaderValue::from(value));
+            }
+            if let Some(batch) = report.batch_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
+                headers.insert("x-muster-batch-id", batch);
+            }
+            response
+        }
+        None if report.errors.is_empty() => report_response(StatusCode::OK, &report),
+        None => report_response(StatusCode::UNPROCESSABLE_ENTITY, &report),
+    })
+}
+
+fn report_response(status: StatusCode, report: &SheetReport) -> Response {
+    let body = serde_json::json!({
+        "issued": report.issued,
+        "rows": report.rows.len(),
+        "errors": report.errors,
+        "warnings": report.warnings,
+    });
+    (status, Json(body)).into_response()
+}
+
+fn csv_response(bytes: Vec<u8>, file_name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        Body::from(bytes),
+    )
+        .into_response()
+}

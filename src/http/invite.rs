@@ -1,0 +1,118 @@
+//! The invitee's pages. `GET /invite/{token}` shows the invitation and an Accept button; it
+//! never uses the link up, because mail scanners and link previews open links too. The
+//! button POSTs back to the same address, which accepts.
+
+use axum::{
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+
+use super::ClientAddr;
+use crate::{
+    AppError,
+    app::AppState,
+    invitations::accept::{self, PublicInvitation},
+    members::InvitationStatus,
+};
+
+pub async fn page(State(state): State<AppState>, ClientAddr(client): ClientAddr, Path(token): Path<String>) -> Response {
+    match accept::look_up(&state.services, &token, &client).await {
+        Ok(Some(found)) => landing(&found, &token),
+        Ok(None) => invalid(),
+        Err(err) => failure(err),
+    }
+}
+
+pub async fn accept(State(state): State<AppState>, ClientAddr(client): ClientAddr, Path(token): Path<String>) -> Response {
+    match accept::accept(&state.services, &token, &client).await {
+        Ok(accepted) => html(
+            StatusCode::OK,
+            "Invitation accepted",
+            &format!(
+                "<h1>Welcome to {}</h1><p>Your invitation for <strong>{}</strong> is accepted. You can close this page.</p>",
+                escape(&accepted.organization_name),
+                escape(&accepted.email)
+            ),
+        ),
+        Err(err) => failure(err),
+    }
+}
+
+fn landing(found: &PublicInvitation, token: &str) -> Response {
+    let org = escape(&found.organization.name);
+    let email = escape(&found.invitation.email);
+    let body = match found.status {
+        InvitationStatus::Pending => format!(
+            "<h1>Join {org}</h1>\
+             <p>You are invited as <strong>{email}</strong>. This invitation expires on {}.</p>\
+             <form method=\"post\" action=\"/invite/{}\"><button type=\"submit\">Accept invitation</button></form>",
+            found.invitation.expires_at.format("%B %-d, %Y at %H:%M UTC"),
+            escape(token),
+        ),
+        InvitationStatus::Accepted => format!("<h1>{org}</h1><p>This invitation for <strong>{email}</strong> was already accepted.</p>"),
+        _ => format!("<h1>{org}</h1><p>This invitation is no longer valid. Ask your administrator for a new one.</p>"),
+    };
+    html(StatusCode::OK, "Your invitation", &body)
+}
+
+fn invalid() -> Response {
+    html(
+        StatusCode::NOT_FOUND,
+        "Invitation not valid",
+        "<h1>This invitation link is not valid</h1><p>It may have expired, been used or been replaced. Ask your administrator for a new one.</p>",
+    )
+}
+
+fn failure(err: AppError) -> Response {
+    match err {
+        AppError::InvalidInvitation => invalid(),
+        AppError::RateLimited => html(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            "<h1>Too many attempts</h1><p>Wait a few minutes and try again.</p>",
+        ),
+        other => {
+            let _ = other.client_message();
+            html(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "<h1>Something went wrong</h1><p>Please try again later.</p>")
+        }
+    }
+}
+
+/// A small, self-contained page. The link's token is in the address: no referrer may carry
+/// it elsewhere, no cache or search engine may keep it.
+fn html(status: StatusCode, title: &str, body: &str) -> Response {
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}}\
+         button{{font-size:1rem;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2457d6;color:#fff;cursor:pointer}}</style>\
+         </head><body>{body}</body></html>"
+    );
+    (
+        status,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::HeaderName::from_static("x-robots-tag"), "noindex"),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"),
+        ],
+        Html(page),
+    )
+        .into_response()
+}
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}

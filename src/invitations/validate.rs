@@ -1,0 +1,268 @@
+//! Checking a sheet's rows against the organization before anything is issued. Every row is
+//! checked in one pass and every problem reported, with its line and column; the lookups are
+//! a few bulk statements, whatever the number of rows.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{member, role};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
+
+use super::policy::{EmailPolicy, Verdict};
+use crate::{
+    Result,
+    domain::{Email, Language, PublicId, SupportedLanguages},
+    members::InvitationStatus,
+    sheets::{RawRow, SheetProblem, codes, columns},
+    tenant::Tenant,
+};
+
+/// Ids per `IN (…)` lookup: far below both databases' limits on bound parameters.
+const LOOKUP_CHUNK: usize = 5_000;
+
+/// What a row is checked against.
+pub struct Rules<'a> {
+    pub languages: &'a SupportedLanguages,
+    pub policy: &'a dyn EmailPolicy,
+    pub now: DateTime<Utc>,
+}
+
+/// A row that passed every check: what to issue.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub member: member::Model,
+    pub email: Email,
+    pub language: Language,
+    pub roles: Vec<role::Model>,
+}
+
+/// One row of the sheet as checked, in sheet order.
+#[derive(Debug, Clone)]
+pub struct CheckedRow {
+    pub line: u32,
+    pub member_id: String,
+    /// The parsed address where it parsed, else the cell as written.
+    pub email: String,
+    pub language: String,
+    pub role_ids: Vec<String>,
+    pub candidate: Option<Candidate>,
+}
+
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub rows: Vec<CheckedRow>,
+    pub errors: Vec<SheetProblem>,
+    pub warnings: Vec<SheetProblem>,
+}
+
+#[tracing::instrument(skip_all, fields(rows = raw_rows.len()))]
+pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<RawRow>, rules: &Rules<'_>) -> Result<Checked> {
+    let member_ids: Vec<String> = raw_rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner).collect();
+    let by_id = lookup(db, tenant, member::Column::PublicId, member_ids, |m| m.public_id.clone()).await?;
+    let email_keys: Vec<String> = raw_rows.iter().filter_map(|row| Email::parse(&row.email).ok()).map(|email| email.key()).collect();
+    let by_email = lookup(db, tenant, member::Column::EmailKey, email_keys, |m| m.email_key.clone()).await?;
+    let roles: HashMap<String, role::Model> =
+        crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id.clone(), role)).collect();
+
+    let mut checked = Checked::default();
+    let mut first_line_of_member: HashMap<String, u32> = HashMap::new();
+    let mut first_line_of_email: HashMap<String, u32> = HashMap::new();
+    for raw in raw_rows {
+        let line = raw.line;
+        let mut errors = Vec::new();
+        let error = |errors: &mut Vec<SheetProblem>, column: &str, code: &'static str, message: String| {
+            errors.push(SheetProblem::new(line, Some(column), code, message));
+        };
+        let warn = |warnings: &mut Vec<SheetProblem>, column: &str, code: &'static str, message: String| {
+            warnings.push(SheetProblem::new(line, Some(column), code, message));
+        };
+
+        // Team Member ID
+        let member = if raw.member_id.is_empty() {
+            error(&mut errors, columns::MEMBER_ID, codes::MISSING_VALUE, "the Team Member ID is empty; copy it from the members export".into());
+            None
+        } else if let Some(first) = first_line_of_member.get(&raw.member_id) {
+            error(
+                &mut errors,
+                columns::MEMBER_ID,
+                codes::DUPLICATE_MEMBER,
+                format!("member `{}` is already on line {first}; the first line stands, remove this one", raw.member_id),
+            );
+            None
+        } else {
+            first_line_of_member.insert(raw.member_id.clone(), line);
+            match by_id.get(raw.member_id.as_str()) {
+                None => {
+                    error(
+                        &mut errors,
+                        columns::MEMBER_ID,
+                        codes::UNKNOWN_MEMBER,
+                        format!("`{}` is not a team member of this organization; copy the id from the members export", raw.member_id),
+                    );
+                    None
+                }
+                Some(member) if InvitationStatus::of(member, rules.now) == InvitationStatus::Accepted => {
+                    error(
+                        &mut errors,
+                        columns::MEMBER_ID,
+                        codes::ALREADY_ACCEPTED,
+                        format!("{} has already accepted an invitation; remove this line", describe(member)),
+                    );
+                    None
+                }
+                Some(member) => Some(member.clone()),
+            }
+        };
+
+        // Email
+        let email = if raw.email.is_empty() {
+            error(&mut errors, columns::EMAIL, codes::MISSING_VALUE, "the Email is empty; write the address the member signs in with".into());
+            None
+        } else {
+            match Email::parse(&raw.email) {
+                Err(err) => {
+                    error(&mut errors, columns::EMAIL, codes::INVALID_EMAIL, format!("the email {err}"));
+                    None
+                }
+                Ok(email) => {
+                    let key = email.key();
+                    if let Some(first) = first_line_of_email.get(&key) {
+                        error(
+                            &mut errors,
+                            columns::EMAIL,
+                            codes::DUPLICATE_EMAIL,
+                            format!("`{email}` is already on line {first}; each member needs their own address"),
+                        );
+                        None
+                    } else {
+                        first_line_of_email.insert(key.clone(), line);
+                        let owner = by_email.get(&key).filter(|owner| Some(owner.id) != member.as_ref().map(|m| m.id));
+                        if let Some(owner) = owner {
+                            error(
+                                &mut errors,
+                                columns::EMAIL,
+                                codes::EMAIL_TAKEN,
+                                format!("`{email}` is the email of another member, {}; use this member's own address", describe(owner)),
+                            );
+                            None
+                        } else {
+                            match rules.policy.check(&email) {
+                                Verdict::Allowed => Some(email),
+                                Verdict::Refused { code, message } => {
+                                    error(&mut errors, columns::EMAIL, code, message);
+                                    None
+                                }
+                                Verdict::Warning { code, message } => {
+                                    warn(&mut checked.warnings, columns::EMAIL, code, message);
+                                    Some(email)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+
+        // Language
+        let language = if raw.language.is_empty() {
+            let supported = rules.languages.tags().iter().map(Language::as_str).collect::<Vec<_>>().join(", ");
+            error(&mut errors, columns::LANGUAGE, codes::MISSING_VALUE, format!("the Language is empty; write one of {supported}"));
+            None
+        } else {
+            match rules.languages.parse(&raw.language) {
+                Err(err) => {
+                    error(&mut errors, columns::LANGUAGE, codes::UNSUPPORTED_LANGUAGE, format!("the language {err}"));
+                    None
+                }
+                Ok(language) => {
+                    if language.as_str() != raw.language {
+                        warn(
+                            &mut checked.warnings,
+                            columns::LANGUAGE,
+                            codes::CONVERTED,
+                            format!("`{}` read as `{language}`", raw.language),
+                        );
+                    }
+                    Some(language)
+                }
+            }
+        };
+
+        // Role IDs
+        let mut row_roles = Vec::new();
+        if raw.role_ids.is_empty() {
+            error(
+                &mut errors,
+                columns::ROLE_IDS,
+                codes::MISSING_VALUE,
+                "the Role IDs are empty; give at least one role id from the roles list, several separated by commas".into(),
+            );
+        } else {
+            let unknown: Vec<String> = raw.role_ids.iter().filter(|id| !roles.contains_key(id.as_str())).map(|id| format!("`{id}`")).collect();
+            if unknown.is_empty() {
+                row_roles = raw.role_ids.iter().filter_map(|id| roles.get(id.as_str()).cloned()).collect();
+            } else {
+                error(
+                    &mut errors,
+                    columns::ROLE_IDS,
+                    codes::UNKNOWN_ROLE,
+                    format!("{} {} not a role of this organization; copy role ids from the roles list", unknown.join(", "), if unknown.len() == 1 { "is" } else { "are" }),
+                );
+            }
+        }
+
+        let candidate = match (errors.is_empty(), member, email, language) {
+            (true, Some(member), Some(email), Some(language)) => {
+                if email.key() != member.email_key {
+                    warn(
+                        &mut checked.warnings,
+                        columns::EMAIL,
+                        codes::EMAIL_CHANGED,
+                        format!("the member's email on file is `{}`; the invitation goes to `{email}`, the address they must sign in with", member.email),
+                    );
+                }
+                if InvitationStatus::of(&member, rules.now) == InvitationStatus::Pending {
+                    warn(
+                        &mut checked.warnings,
+                        columns::MEMBER_ID,
+                        codes::REISSUE,
+                        format!("{} already has a pending invitation; issuing revokes its link", describe(&member)),
+                    );
+                }
+                Some(Candidate { member, email, language, roles: row_roles })
+            }
+            _ => None,
+        };
+        checked.errors.append(&mut errors);
+        let language = candidate.as_ref().map(|c| c.language.to_string()).unwrap_or(raw.language);
+        let email = candidate.as_ref().map(|c| c.email.to_string()).unwrap_or(raw.email);
+        checked.rows.push(CheckedRow { line, member_id: raw.member_id, email, language, role_ids: raw.role_ids, candidate });
+    }
+    Ok(checked)
+}
+
+fn describe(member: &member::Model) -> String {
+    match &member.name {
+        Some(name) => format!("{name} (`{}`)", member.public_id),
+        None => format!("`{}` ({})", member.public_id, member.email),
+    }
+}
+
+/// The tenant's members whose `column` is one of `values`, keyed by `key`.
+async fn lookup(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    column: member::Column,
+    mut values: Vec<String>,
+    key: impl Fn(&member::Model) -> String,
+) -> Result<HashMap<String, member::Model>> {
+    values.sort_unstable();
+    values.dedup();
+    let mut found = HashMap::with_capacity(values.len());
+    for chunk in values.chunks(LOOKUP_CHUNK) {
+        for member in tenant.members().filter(column.is_in(chunk.iter().cloned())).all(db).await? {
+            found.insert(key(&member), member);
+        }
+    }
+    Ok(found)
+}
