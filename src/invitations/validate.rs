@@ -77,7 +77,9 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
             warnings.push(SheetProblem::new(line, Some(column), code, message));
         };
 
-        // Team Member ID
+        // Team Member ID. `identified` is who the row names, even when it cannot be invited;
+        // `member` is set only when it can.
+        let identified = by_id.get(raw.member_id.as_str());
         let member = if raw.member_id.is_empty() {
             error(&mut errors, columns::MEMBER_ID, codes::MISSING_VALUE, "the Team Member ID is empty; copy it from the members export".into());
             None
@@ -136,7 +138,8 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
                         None
                     } else {
                         first_line_of_email.insert(key.clone(), line);
-                        let owner = by_email.get(&key).filter(|owner| Some(owner.id) != member.as_ref().map(|m| m.id));
+                        // Only a row that names a member can tell that the address is someone else's.
+                        let owner = identified.and_then(|row_member| by_email.get(&key).filter(|owner| owner.id != row_member.id));
                         if let Some(owner) = owner {
                             error(
                                 &mut errors,

@@ -197,3 +197,104 @@ pub fn error_code(response: &Value) -> Option<&str> {
 pub fn error_message(response: &Value) -> &str {
     response["errors"][0]["message"].as_str().unwrap_or_default()
 }
+
+const GENERATE: &str = "mutation($input: GenerateInvitationLinksInput!) {
+  generateInvitationLinks(input: $input) {
+    batchId issued csv
+    rows { line memberId email language roleIds link expiresAt }
+    errors { line column code message }
+    warnings { line column code message }
+  }
+}";
+
+impl TestApp {
+    /// `POST /invitations/links` with a raw sheet.
+    pub async fn post_sheet(&self, bytes: Vec<u8>, query: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/invitations/links{query}")))
+            .bearer_auth(&self.token)
+            .header("content-type", "text/csv")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `generateInvitationLinks` with the sheet as a string; returns the payload.
+    pub async fn generate(&self, csv: &str, options: Value) -> Value {
+        let mut input = json!({ "csv": csv });
+        input.as_object_mut().unwrap().extend(options.as_object().cloned().unwrap_or_default());
+        self.ok(GENERATE, json!({ "input": input })).await["generateInvitationLinks"].clone()
+    }
+
+    /// `generateInvitationLinks` with the sheet as a file (GraphQL multipart request spec).
+    pub async fn upload_sheet(&self, bytes: Vec<u8>, file_name: &str) -> Value {
+        let operations = json!({ "query": GENERATE, "variables": { "input": { "file": null } } });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.input.file"] }).to_string())
+            .part("0", reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()).mime_str("text/csv").unwrap());
+        let response: Value = self
+            .client
+            .post(self.url("/graphql"))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        response["data"]["generateInvitationLinks"].clone()
+    }
+
+    /// Accepts through the public mutation, without credentials.
+    pub async fn accept(&self, token: &str) -> Value {
+        self.gql_as(
+            None,
+            "mutation($token: String!) { acceptInvitation(token: $token) { memberId email organizationName } }",
+            json!({ "token": token }),
+        )
+        .await
+    }
+
+    pub async fn member_status(&self, id: &str) -> String {
+        let data = self.ok("query($id: ID!) { member(id: $id) { invitationStatus } }", json!({ "id": id })).await;
+        data["member"]["invitationStatus"].as_str().unwrap().to_owned()
+    }
+}
+
+/// The token at the end of an invitation link.
+pub fn token_of(link: &str) -> String {
+    link.rsplit_once("/invite/").expect("an invitation link").1.to_owned()
+}
+
+/// Reads a links sheet (UTF-8 with BOM) into rows of cells, header first.
+pub fn read_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body)
+        .records()
+        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// An organization to invite: three roles and `count` members (`person{i}@example.com`).
+pub struct Fixture {
+    pub roles: Vec<String>,
+    pub members: Vec<String>,
+}
+
+pub async fn fixture(app: &TestApp, count: usize) -> Fixture {
+    let roles = vec![app.create_role("Manager").await, app.create_role("Team Member").await, app.create_role("Viewer").await];
+    let input: Vec<Value> = (0..count)
+        .map(|i| json!({ "email": format!("person{i}@example.com"), "name": format!("Person {i}"), "language": "en" }))
+        .collect();
+    let data = app
+        .ok("mutation($input: [CreateMemberInput!]!) { createMembers(input: $input) { id } }", json!({ "input": input }))
+        .await;
+    let members = data["createMembers"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+    Fixture { roles, members }
+}

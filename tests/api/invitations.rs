@@ -1,0 +1,264 @@
+//! The life of an invitation: issued, re-issued, revoked, resent, expired, accepted once.
+
+use chrono::Duration;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use crate::helpers::{error_code, fixture, spawn_app, token_of, TestApp};
+
+fn sheet(rows: &[(&str, &str, &str)]) -> String {
+    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
+    for (member, email, roles) in rows {
+        csv.push_str(&format!("{member},{email},en,\"{roles}\"\n"));
+    }
+    csv
+}
+
+async fn status_by_token(app: &TestApp, token: &str) -> Value {
+    let response = app
+        .gql_as(None, "query($t: String!) { invitationByToken(token: $t) { email organizationName status expiresAt ssoRequired } }", json!({ "t": token }))
+        .await;
+    assert!(response.get("errors").is_none(), "{response}");
+    response["data"]["invitationByToken"].clone()
+}
+
+const INVITE: &str = "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { link invitation { id status email language roles { id } member { id } } } }";
+
+#[tokio::test]
+async fn reissuing_revokes_the_old_link() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 1).await;
+    let csv = sheet(&[(&f.members[0], "person0@example.com", &f.roles[0])]);
+    let first = app.generate(&csv, json!({})).await;
+    let old = token_of(first["rows"][0]["link"].as_str().unwrap());
+    let second = app.generate(&csv, json!({})).await;
+    assert_eq!(second["issued"], 1);
+    let codes: Vec<&str> = second["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["REISSUE"], "{second:#}");
+    assert_eq!(second["warnings"][0]["line"], 2);
+    let new = token_of(second["rows"][0]["link"].as_str().unwrap());
+
+    assert_eq!(status_by_token(&app, &old).await["status"], "REVOKED");
+    assert_eq!(error_code(&app.accept(&old).await), Some("INVALID_INVITATION"));
+    assert_eq!(status_by_token(&app, &new).await["status"], "PENDING");
+    let data = app.ok("query($id: ID!) { invitations(filter: { memberId: $id }) { totalCount nodes { status } } }", json!({ "id": f.members[0] })).await;
+    assert_eq!(data["invitations"]["nodes"], json!([{ "status": "PENDING" }, { "status": "REVOKED" }]), "newest first");
+    assert!(app.accept(&new).await.get("errors").is_none());
+}
+
+#[tokio::test]
+async fn invite_one_member_revoke_and_resend() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 2).await;
+    app.ok("mutation($id: ID!, $roles: [ID!]) { updateMember(id: $id, input: { roleIds: $roles }) { id } }", json!({ "id": f.members[0], "roles": [f.roles[1]] }))
+        .await;
+    let data = app.ok(INVITE, json!({ "input": { "memberId": f.members[0] } })).await;
+    let invited = &data["inviteMember"];
+    assert_eq!(invited["invitation"]["status"], "PENDING");
+    assert_eq!(invited["invitation"]["email"], "person0@example.com", "defaults come from the member");
+    assert_eq!(invited["invitation"]["roles"], json!([{ "id": f.roles[1] }]));
+    assert_eq!(invited["invitation"]["member"]["id"], f.members[0].as_str());
+    let id = invited["invitation"]["id"].as_str().unwrap().to_owned();
+    let first = token_of(invited["link"].as_str().unwrap());
+
+    let data = app.ok("mutation($id: ID!) { revokeInvitation(id: $id) { status revokedAt } }", json!({ "id": id })).await;
+    assert_eq!(data["revokeInvitation"]["status"], "REVOKED");
+    assert!(data["revokeInvitation"]["revokedAt"].is_string());
+    assert_eq!(app.member_status(&f.members[0]).await, "REVOKED");
+    assert_eq!(error_code(&app.accept(&first).await), Some("INVALID_INVITATION"));
+
+    let data = app.ok("mutation($id: ID!) { resendInvitation(id: $id) { link invitation { id status roles { id } } } }", json!({ "id": id })).await;
+    let resent = &data["resendInvitation"];
+    assert_ne!(resent["invitation"]["id"], id.as_str());
+    assert_eq!(resent["invitation"]["roles"], json!([{ "id": f.roles[1] }]));
+    assert_eq!(app.member_status(&f.members[0]).await, "PENDING");
+    let second = token_of(resent["link"].as_str().unwrap());
+
+    // Resending a pending invitation kills its link too.
+    let new_id = resent["invitation"]["id"].as_str().unwrap().to_owned();
+    let data = app.ok("mutation($id: ID!) { resendInvitation(id: $id) { link } }", json!({ "id": new_id })).await;
+    let third = token_of(data["resendInvitation"]["link"].as_str().unwrap());
+    assert_eq!(error_code(&app.accept(&second).await), Some("INVALID_INVITATION"));
+    let accepted = app.accept(&third).await;
+    assert_eq!(accepted["data"]["acceptInvitation"]["memberId"], f.members[0].as_str(), "{accepted}");
+
+    // An accepted member cannot be invited again, nor its invitation revoked.
+    let response = app.gql(INVITE, json!({ "input": { "memberId": f.members[0] } })).await;
+    assert_eq!(error_code(&response), Some("CONFLICT"), "{response}");
+    let response = app.gql("mutation($id: ID!) { resendInvitation(id: $id) { link } }", json!({ "id": new_id })).await;
+    assert_eq!(error_code(&response), Some("CONFLICT"));
+
+    // Single invitations get the sheet's checks, naming the input field.
+    let response = app.gql(INVITE, json!({ "input": { "memberId": f.members[1], "email": "not-an-email" } })).await;
+    assert_eq!(error_code(&response), Some("BAD_USER_INPUT"));
+    assert_eq!(response["errors"][0]["extensions"]["field"], "input.email");
+    let response = app.gql(INVITE, json!({ "input": { "memberId": f.members[1], "email": "person0@example.com" } })).await;
+    assert_eq!(error_code(&response), Some("CONFLICT"), "another member's address: {response}");
+    let response = app.gql(INVITE, json!({ "input": { "memberId": "NOPENOPE1" } })).await;
+    assert_eq!(error_code(&response), Some("NOT_FOUND"));
+    let response = app.gql(INVITE, json!({ "input": { "memberId": f.members[1], "roleIds": ["NOPENOPE1"] } })).await;
+    assert_eq!(response["errors"][0]["extensions"]["field"], "input.roleIds");
+}
+
+#[tokio::test]
+async fn links_expire_and_filters_agree() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 2).await;
+    let short = app.generate(&sheet(&[(&f.members[0], "person0@example.com", &f.roles[0])]), json!({ "expiresInDays": 1 })).await;
+    let long = app.generate(&sheet(&[(&f.members[1], "person1@example.com", &f.roles[0])]), json!({ "expiresInDays": 30 })).await;
+    let short_token = token_of(short["rows"][0]["link"].as_str().unwrap());
+    let long_token = token_of(long["rows"][0]["link"].as_str().unwrap());
+
+    app.clock.advance(Duration::days(2));
+    assert_eq!(status_by_token(&app, &short_token).await["status"], "EXPIRED");
+    assert_eq!(app.member_status(&f.members[0]).await, "EXPIRED");
+    let data = app
+        .ok("{ expired: invitations(filter: { status: [EXPIRED] }) { totalCount } pending: invitations(filter: { status: [PENDING] }) { totalCount } members(filter: { invitationStatus: [EXPIRED] }) { nodes { id } } }", json!({}))
+        .await;
+    assert_eq!(data["expired"]["totalCount"], 1);
+    assert_eq!(data["pending"]["totalCount"], 1);
+    assert_eq!(data["members"]["nodes"], json!([{ "id": f.members[0] }]));
+    assert_eq!(error_code(&app.accept(&short_token).await), Some("INVALID_INVITATION"));
+    assert!(app.accept(&long_token).await.get("errors").is_none());
+    let export = app.client.get(app.url("/members.csv?invitationStatus=EXPIRED")).bearer_auth(&app.token).send().await.unwrap().text().await.unwrap();
+    assert!(export.contains("Expired") && export.contains(&f.members[0]), "{export}");
+}
+
+#[tokio::test]
+async fn acceptance_works_once_and_gives_the_invitations_roles() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 1).await;
+    let payload = app
+        .generate(&sheet(&[(&f.members[0], "Person0.New@Example.com", &format!("{},{}", f.roles[0], f.roles[2]))]), json!({}))
+        .await;
+    let codes: Vec<&str> = payload["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["EMAIL_CHANGED"]);
+    let token = token_of(payload["rows"][0]["link"].as_str().unwrap());
+    let public = status_by_token(&app, &token).await;
+    assert_eq!(public["email"], "Person0.New@example.com");
+    assert_eq!(public["organizationName"], "Acme Corp");
+    assert_eq!(public["ssoRequired"], false);
+
+    let accepted = app.accept(&token).await;
+    assert_eq!(
+        accepted["data"]["acceptInvitation"],
+        json!({ "memberId": f.members[0], "email": "Person0.New@example.com", "organizationName": "Acme Corp" })
+    );
+    let again = app.accept(&token).await;
+    assert_eq!(error_code(&again), Some("INVALID_INVITATION"));
+    assert_eq!(again["errors"].as_array().unwrap().len(), 1);
+
+    let data = app.ok("query($id: ID!) { member(id: $id) { email invitationStatus roles { id } latestInvitation { status acceptedAt } } }", json!({ "id": f.members[0] })).await;
+    let member = &data["member"];
+    assert_eq!(member["email"], "Person0.New@example.com", "the member signs in with the invited address");
+    assert_eq!(member["invitationStatus"], "ACCEPTED");
+    assert_eq!(member["roles"].as_array().unwrap().len(), 2);
+    assert_eq!(member["latestInvitation"]["status"], "ACCEPTED");
+    assert!(member["latestInvitation"]["acceptedAt"].is_string());
+
+    for bad in ["", "inv_nope", &"x".repeat(500)] {
+        assert_eq!(error_code(&app.accept(bad).await), Some("INVALID_INVITATION"), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn the_landing_page_never_uses_the_link_up() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 1).await;
+    let payload = app.generate(&sheet(&[(&f.members[0], "person0@example.com", &f.roles[0])]), json!({})).await;
+    let link = payload["rows"][0]["link"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        let page = app.client.get(&link).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(page.headers()["cache-control"], "no-store");
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Acme Corp") && html.contains("person0@example.com"));
+        assert!(html.contains("method=\"post\""), "an Accept button that POSTs");
+    }
+    assert_eq!(app.member_status(&f.members[0]).await, "PENDING");
+
+    let accepted = app.client.post(&link).send().await.unwrap();
+    assert_eq!(accepted.status(), 200);
+    assert!(accepted.text().await.unwrap().contains("accepted"));
+    assert_eq!(app.member_status(&f.members[0]).await, "ACCEPTED");
+    let again = app.client.post(&link).send().await.unwrap();
+    assert_eq!(again.status(), 404);
+    let unknown = app.client.get(app.url("/invite/inv_unknown")).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_rate_limited() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 1).await;
+    let payload = app.generate(&sheet(&[(&f.members[0], "person0@example.com", &f.roles[0])]), json!({})).await;
+    let good = token_of(payload["rows"][0]["link"].as_str().unwrap());
+    for i in 0..10 {
+        assert_eq!(error_code(&app.accept(&format!("inv_guess{i}")).await), Some("INVALID_INVITATION"));
+    }
+    let limited = app.accept("inv_guess").await;
+    assert_eq!(error_code(&limited), Some("RATE_LIMITED"));
+    assert_eq!(error_code(&app.accept(&good).await), Some("RATE_LIMITED"), "even a good link waits");
+    let response = app.gql_as(None, "query($t: String!) { invitationByToken(token: $t) { email } }", json!({ "t": good })).await;
+    assert_eq!(error_code(&response), Some("RATE_LIMITED"));
+
+    // The counter lives in the database: it is what every node reads.
+    let rows = app.db.query_all_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), "SELECT count FROM rate_limits")).await.unwrap();
+    assert_eq!(rows.len(), 1);
+
+    app.clock.advance(Duration::minutes(11));
+    assert!(app.accept(&good).await.get("errors").is_none(), "a new window");
+}
+
+#[tokio::test]
+async fn a_failure_mid_way_leaves_nothing_behind() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 1_500).await;
+    // An earlier invitation of member 0 must survive the failed batch untouched.
+    let first = app.generate(&sheet(&[(&f.members[0], "person0@example.com", &f.roles[0])]), json!({})).await;
+    let old = token_of(first["rows"][0]["link"].as_str().unwrap());
+
+    // Make the database refuse one role link deep into the second chunk of the batch.
+    let poison = &f.members[1_200];
+    let backend = app.db.get_database_backend();
+    let statements: Vec<String> = match backend {
+        sea_orm::DatabaseBackend::Sqlite => vec![format!(
+            "CREATE TRIGGER fail_mid_way BEFORE INSERT ON invitation_roles \
+             WHEN (SELECT m.public_id FROM invitations i JOIN members m ON m.id = i.member_id WHERE i.id = NEW.invitation_id) = '{poison}' \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+        )],
+        _ => vec![
+            format!(
+                "CREATE FUNCTION fail_mid_way() RETURNS trigger AS $$ BEGIN \
+                 IF (SELECT m.public_id FROM invitations i JOIN members m ON m.id = i.member_id WHERE i.id = NEW.invitation_id) = '{poison}' \
+                 THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER fail_mid_way BEFORE INSERT ON invitation_roles FOR EACH ROW EXECUTE FUNCTION fail_mid_way()".to_owned(),
+        ],
+    };
+    for statement in statements {
+        app.db.execute_unprepared(&statement).await.unwrap();
+    }
+
+    let rows: Vec<(&str, String, &str)> =
+        f.members.iter().enumerate().map(|(i, m)| (m.as_str(), format!("person{i}@example.com"), f.roles[1].as_str())).collect();
+    let rows: Vec<(&str, &str, &str)> = rows.iter().map(|(m, e, r)| (*m, e.as_str(), *r)).collect();
+    let response = app
+        .gql(
+            "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv }) { issued } }",
+            json!({ "csv": sheet(&rows) }),
+        )
+        .await;
+    assert_eq!(error_code(&response), Some("INTERNAL"), "{response}");
+    assert!(!response.to_string().contains("injected"), "no internal detail reaches the client");
+
+    let data = app
+        .ok("{ invitations { totalCount } members(filter: { invitationStatus: [PENDING] }) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data["invitations"]["totalCount"], 1, "only the earlier invitation exists");
+    assert_eq!(data["members"]["totalCount"], 1);
+    assert_eq!(status_by_token(&app, &old).await["status"], "PENDING", "the earlier link was not revoked");
+    let batches = app.db.query_all_raw(sea_orm::Statement::from_string(backend, "SELECT id FROM invitation_batches")).await.unwrap();
+    assert_eq!(batches.len(), 1, "no batch recorded for the failed sheet");
+}
