@@ -49,7 +49,8 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let languages = Arc::new(config.supported_languages()?);
         let address = listener.local_addr()?;
-        let services = Services { db, config: Arc::new(config), clock, languages };
+        let admin_issuer = crate::identity::admin_jwt::AdminIssuer::from_config(&config)?.map(Arc::new);
+        let services = Services { db, config: Arc::new(config), clock, languages, admin_issuer };
         let schema = graphql::build_schema(Some(services.clone()));
         Ok(Self { listener, address, state: AppState { services, schema }, statements })
     }

@@ -44,6 +44,17 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Benchmarks (on a fresh database of their own).
+    Bench {
+        #[command(subcommand)]
+        action: BenchAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchAction {
+    /// Times a sheet of N rows through `POST /invitations/links`, end to end.
+    Invitations(crate::bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { demo } => serve(config, demo).await,
+        Command::Bench { action: BenchAction::Invitations(args) } => crate::bench::invitations(args).await,
     }
 }
 

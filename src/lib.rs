@@ -20,6 +20,8 @@
 //! Storage is sea-orm: the `entity` crate holds the rows, the `migration` crate the schema.
 
 pub mod app;
+pub mod audit;
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;

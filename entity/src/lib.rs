@@ -2,6 +2,7 @@
 //! `muster::graphql::types` wrap them, and domain parsing happens before a row is written.
 
 pub mod api_token;
+pub mod audit_event;
 pub mod invitation;
 pub mod invitation_batch;
 pub mod invitation_role;
@@ -10,3 +11,6 @@ pub mod member_role;
 pub mod organization;
 pub mod rate_limit;
 pub mod role;
+pub mod sso_domain;
+pub mod sso_flow;
+pub mod sso_provider;

@@ -21,6 +21,9 @@ pub struct Model {
     pub accepted_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    /// The SSO identity (`sub`) that accepted the member's invitation, and its provider.
+    pub sso_subject: Option<String>,
+    pub sso_provider_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

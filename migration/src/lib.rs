@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261130_000001_create_core_tables;
 mod m20261130_000002_create_invitations;
+mod m20261130_000003_create_identity;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261130_000001_create_core_tables::Migration),
             Box::new(m20261130_000002_create_invitations::Migration),
+            Box::new(m20261130_000003_create_identity::Migration),
         ]
     }
 }

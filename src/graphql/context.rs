@@ -22,6 +22,8 @@ pub struct Services {
     pub config: Arc<Config>,
     pub clock: Clock,
     pub languages: Arc<SupportedLanguages>,
+    /// The admin JWT issuer, where one is configured.
+    pub admin_issuer: Option<Arc<crate::identity::admin_jwt::AdminIssuer>>,
 }
 
 /// Per request: who is calling, from where, and (for admins) loaders scoped to their tenant.

@@ -4,11 +4,12 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Up
 
 use super::{
     ContextExt,
-    types::{AcceptedInvitation, GenerateInvitationLinksPayload, Invitation, InvitationLink, Member, Role},
+    types::{AcceptedInvitation, GenerateInvitationLinksPayload, Invitation, InvitationLink, Member, Role, SsoProvider},
 };
 use crate::{
-    AppError,
+    AppError, audit,
     domain::Email,
+    identity::sso::{self, ProviderInput},
     invitations::{
         self, accept,
         lifecycle::{self, InviteRequest},
@@ -81,6 +82,23 @@ pub struct GenerateInvitationLinksInput {
     pub skip_invalid_rows: bool,
     /// 1..=30; the configured default when omitted.
     pub expires_in_days: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct SsoProviderInput {
+    pub name: String,
+    /// https (plain http only on loopback hosts); discovery runs against it.
+    pub issuer_url: String,
+    pub client_id: String,
+    /// Write-only: stored for the code flow, never shown. Omit to keep the one on file.
+    pub client_secret: Option<String>,
+    pub domains: Vec<String>,
+    /// Every invitation must go to one of the domains (else only a warning).
+    #[graphql(default = true)]
+    pub enforced: bool,
+    /// Subdomains of the domains count too.
+    #[graphql(default = false)]
+    pub include_subdomains: bool,
 }
 
 fn ids(ids: &[ID]) -> Vec<String> {
@@ -233,8 +251,8 @@ impl Mutation {
 
     /// Revokes an invitation: its link stops working.
     async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation> {
-        let tenant = ctx.tenant()?;
-        Ok(Invitation(lifecycle::revoke(ctx.services(), &tenant, &id).await?))
+        let caller = ctx.caller()?;
+        Ok(Invitation(lifecycle::revoke(ctx.services(), caller, &id).await?))
     }
 
     /// A new link for the same member, address, language and roles; the old link stops working.
@@ -248,12 +266,55 @@ impl Mutation {
     /// Public: accepts the invitation behind a link, once. Any refusal is the same
     /// `INVALID_INVITATION` error.
     async fn accept_invitation(&self, ctx: &Context<'_>, token: String, id_token: Option<String>) -> Result<AcceptedInvitation> {
-        let _ = id_token;
-        let accepted = accept::accept(ctx.services(), &token, &ctx.request().client).await?;
+        let accepted = accept::accept(ctx.services(), &token, &ctx.request().client, id_token.as_deref()).await?;
         Ok(AcceptedInvitation {
             member_id: ID(accepted.member_id),
             email: accepted.email,
             organization_name: accepted.organization_name,
         })
+    }
+
+    /// Adds or replaces (same issuer) an SSO provider, after checking its discovery document.
+    async fn configure_sso_provider(&self, ctx: &Context<'_>, input: SsoProviderInput) -> Result<SsoProvider> {
+        let caller = ctx.caller()?;
+        let now = ctx.services().clock.now();
+        let input = ProviderInput {
+            name: input.name,
+            issuer_url: input.issuer_url,
+            client_id: input.client_id,
+            client_secret: input.client_secret,
+            domains: input.domains,
+            enforced: input.enforced,
+            include_subdomains: input.include_subdomains,
+        };
+        let (provider, domains) = sso::configure(ctx.db(), &caller.tenant, input, now).await?;
+        audit::record(
+            ctx.db(),
+            caller.tenant.organization_id(),
+            &caller.name,
+            audit::action::SSO_PROVIDER_CONFIGURED,
+            Some(&provider.public_id),
+            serde_json::json!({ "issuer": provider.issuer_url, "domains": domains, "enforced": provider.enforced }),
+            now,
+        )
+        .await;
+        Ok(SsoProvider(provider, domains))
+    }
+
+    /// Removes an SSO provider and its domains. Returns the removed id.
+    async fn remove_sso_provider(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let caller = ctx.caller()?;
+        let provider = sso::remove(ctx.db(), &caller.tenant, &id).await?;
+        audit::record(
+            ctx.db(),
+            caller.tenant.organization_id(),
+            &caller.name,
+            audit::action::SSO_PROVIDER_REMOVED,
+            Some(&provider.public_id),
+            serde_json::json!({ "issuer": provider.issuer_url }),
+            ctx.services().clock.now(),
+        )
+        .await;
+        Ok(ID(provider.public_id))
     }
 }

@@ -7,11 +7,16 @@ use super::{
     ContextExt, loaders,
     types::{
         Invitation, InvitationConnection, InvitationConnectionFields, Member, MemberConnection, MemberConnectionFields,
-        Organization, PublicInvitation, Role, Viewer,
+        AuditEvent, EmailCheck, Organization, PublicInvitation, Role, SsoProvider, Viewer,
     },
 };
+use async_graphql::connection::{Connection, EmptyFields};
 use crate::{
+    audit,
+    domain::Email,
+    identity::sso::{self, SsoPolicy},
     invitations::{
+        policy::{EmailPolicy, Verdict},
         accept,
         lifecycle::{self, InvitationFilter},
         sheet,
@@ -169,9 +174,69 @@ impl Query {
             organization_name: found.organization.name,
             status: found.status,
             expires_at: found.invitation.expires_at,
-            sso_required: false,
-            sso_issuer_url: None,
-            sso_client_id: None,
+            sso_required: found.sso.is_some(),
+            sso_issuer_url: found.sso.as_ref().map(|p| p.issuer_url.clone()),
+            sso_client_id: found.sso.map(|p| p.client_id),
         }))
+    }
+
+    /// The organization's SSO providers.
+    async fn sso_providers(&self, ctx: &Context<'_>) -> Result<Vec<SsoProvider>> {
+        let tenant = ctx.tenant()?;
+        Ok(sso::list(ctx.db(), &tenant).await?.into_iter().map(|(p, d)| SsoProvider(p, d)).collect())
+    }
+
+    /// Whether each address may be invited, under the organization's SSO rules (at most 1,000).
+    async fn check_emails(&self, ctx: &Context<'_>, emails: Vec<String>) -> Result<Vec<EmailCheck>> {
+        let tenant = ctx.tenant()?;
+        if emails.len() > 1_000 {
+            return Err(crate::AppError::bad_input("emails", "check at most 1,000 addresses at a time").into());
+        }
+        let policy = SsoPolicy::load(ctx.db(), &tenant).await?;
+        let providers = sso::list(ctx.db(), &tenant).await?;
+        Ok(emails
+            .into_iter()
+            .map(|raw| match Email::parse(&raw) {
+                Err(err) => EmailCheck { email: raw, valid: false, allowed: false, sso_provider: None, reason: Some(format!("the email {err}")) },
+                Ok(email) => {
+                    let provider = policy.provider_for(&email).and_then(|found| {
+                        providers.iter().find(|(p, _)| p.id == found.id).map(|(p, d)| SsoProvider(p.clone(), d.clone()))
+                    });
+                    let (allowed, reason) = match policy.check(&email) {
+                        Verdict::Allowed => (true, None),
+                        Verdict::Warning { message, .. } => (true, Some(message)),
+                        Verdict::Refused { message, .. } => (false, Some(message)),
+                    };
+                    EmailCheck { email: email.into_inner(), valid: true, allowed, sso_provider: provider, reason }
+                }
+            })
+            .collect())
+    }
+
+    /// The organization's audit trail, newest first.
+    #[graphql(complexity = "first.unwrap_or(pagination::DEFAULT_FIRST).clamp(1, pagination::MAX_FIRST) as usize * child_complexity + 1")]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, AuditEvent, AuditEventConnectionFields, EmptyFields>> {
+        let tenant = ctx.tenant()?;
+        let first = pagination::page_size(first)?;
+        let page = audit::page(ctx.db(), &tenant, first, after.as_deref()).await?;
+        let mut connection = Connection::with_additional_fields(after.is_some(), page.has_next_page, AuditEventConnectionFields { tenant });
+        connection.edges.extend(page.events.into_iter().map(|event| Edge::new(audit::cursor_of(&event), AuditEvent(event))));
+        Ok(connection)
+    }
+}
+
+pub struct AuditEventConnectionFields {
+    tenant: crate::tenant::Tenant,
+}
+
+#[Object]
+impl AuditEventConnectionFields {
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(audit::count(ctx.db(), &self.tenant).await? as i32)
     }
 }

@@ -17,7 +17,7 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let auth = identity::authenticate(&state.services.db, &parts.headers).await?;
+        let auth = identity::authenticate(&state.services, &parts.headers).await?;
         Ok(Self(auth.caller()?.clone()))
     }
 }

@@ -48,7 +48,7 @@ pub async fn post(State(state): State<AppState>, ClientAddr(client): ClientAddr,
             return (StatusCode::BAD_REQUEST, error_body(code::BAD_USER_INPUT, &err.to_string())).into_response();
         }
     };
-    let auth = match identity::authenticate(&state.services.db, &headers).await {
+    let auth = match identity::authenticate(&state.services, &headers).await {
         Ok(auth) => auth,
         Err(err) => return err.into_response(),
     };
@@ -77,7 +77,7 @@ pub async fn get(
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], error_body(code::BAD_USER_INPUT, message))
             .into_response();
     }
-    let auth = match identity::authenticate(&state.services.db, &headers).await {
+    let auth = match identity::authenticate(&state.services, &headers).await {
         Ok(auth) => auth,
         Err(err) => return err.into_response(),
     };

@@ -25,24 +25,37 @@ pub async fn page(State(state): State<AppState>, ClientAddr(client): ClientAddr,
 }
 
 pub async fn accept(State(state): State<AppState>, ClientAddr(client): ClientAddr, Path(token): Path<String>) -> Response {
-    match accept::accept(&state.services, &token, &client).await {
-        Ok(accepted) => html(
-            StatusCode::OK,
-            "Invitation accepted",
-            &format!(
-                "<h1>Welcome to {}</h1><p>Your invitation for <strong>{}</strong> is accepted. You can close this page.</p>",
-                escape(&accepted.organization_name),
-                escape(&accepted.email)
-            ),
-        ),
+    match accept::accept(&state.services, &token, &client, None).await {
+        Ok(accepted) => welcome(&accepted),
         Err(err) => failure(err),
     }
+}
+
+fn welcome(accepted: &accept::Accepted) -> Response {
+    html(
+        StatusCode::OK,
+        "Invitation accepted",
+        &format!(
+            "<h1>Welcome to {}</h1><p>Your invitation for <strong>{}</strong> is accepted. You can close this page.</p>",
+            escape(&accepted.organization_name),
+            escape(&accepted.email)
+        ),
+    )
 }
 
 fn landing(found: &PublicInvitation, token: &str) -> Response {
     let org = escape(&found.organization.name);
     let email = escape(&found.invitation.email);
     let body = match found.status {
+        InvitationStatus::Pending if found.sso.is_some() => format!(
+            "<h1>Join {org}</h1>\
+             <p>You are invited as <strong>{email}</strong>. Sign in with {} to accept; this invitation expires on {}.</p>\
+             <p><a class=\"button\" href=\"/invite/{}/sso\">Sign in with {}</a></p>",
+            escape(&found.sso.as_ref().map(|p| p.name.clone()).unwrap_or_default()),
+            found.invitation.expires_at.format("%B %-d, %Y at %H:%M UTC"),
+            escape(token),
+            escape(&found.sso.as_ref().map(|p| p.name.clone()).unwrap_or_default()),
+        ),
         InvitationStatus::Pending => format!(
             "<h1>Join {org}</h1>\
              <p>You are invited as <strong>{email}</strong>. This invitation expires on {}.</p>\
@@ -86,7 +99,7 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}}\
-         button{{font-size:1rem;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2457d6;color:#fff;cursor:pointer}}</style>\
+         button,.button{{text-decoration:none;display:inline-block;font-size:1rem;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2457d6;color:#fff;cursor:pointer}}</style>\
          </head><body>{body}</body></html>"
     );
     (
@@ -115,4 +128,31 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// `GET /invite/{token}/sso`: off to the organization's provider to sign in.
+pub async fn sso_start(State(state): State<AppState>, ClientAddr(client): ClientAddr, Path(token): Path<String>) -> Response {
+    match crate::identity::flow::start(&state.services, &token, &client).await {
+        Ok(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url), (header::CACHE_CONTROL, "no-store".to_owned()), (header::REFERRER_POLICY, "no-referrer".to_owned())]).into_response(),
+        Err(err) => failure(err),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /sso/callback`: back from the provider; accepts when the ID token is right.
+pub async fn sso_callback(State(state): State<AppState>, ClientAddr(client): ClientAddr, axum::extract::Query(callback): axum::extract::Query<Callback>) -> Response {
+    let (Some(code), Some(flow_state)) = (callback.code, callback.state) else {
+        tracing::info!(error = ?callback.error, "SSO callback without a code");
+        return invalid();
+    };
+    match crate::identity::flow::finish(&state.services, &code, &flow_state, &client).await {
+        Ok(accepted) => welcome(&accepted),
+        Err(err) => failure(err),
+    }
 }

@@ -47,6 +47,8 @@ pub fn router(state: AppState) -> Router {
             post(invitations::links).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/invite/{token}", get(invite::page).post(invite::accept))
+        .route("/invite/{token}/sso", get(invite::sso_start))
+        .route("/sso/callback", get(invite::sso_callback))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use super::Caller;
 use crate::{AppError, Result, domain::SecretToken, tenant::Tenant};
 
-const PREFIX: &str = "mst_";
+pub const PREFIX: &str = "mst_";
 
 /// Creates a token for the tenant's organization; the caller shows it once.
 pub async fn create(db: &impl ConnectionTrait, tenant: &Tenant, name: &str, now: DateTime<Utc>) -> Result<SecretToken> {
@@ -26,6 +26,7 @@ pub async fn create(db: &impl ConnectionTrait, tenant: &Tenant, name: &str, now:
     .insert(db)
     .await?;
     tracing::info!(organization_id = tenant.organization_id(), token_name = name, "api token created");
+    crate::audit::record(db, tenant.organization_id(), "cli", crate::audit::action::TOKEN_CREATED, None, serde_json::json!({ "name": name }), now).await;
     Ok(token)
 }
 

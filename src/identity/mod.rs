@@ -1,12 +1,21 @@
-//! Who is calling. Admin calls carry `Authorization: Bearer <token>`: an API token of one
-//! organization. The outcome is a [`Caller`], whose [`Tenant`] scopes everything it may touch.
+//! Who is calling, and SSO. Admin calls carry `Authorization: Bearer <token>`: an API token of
+//! one organization, or a JWT from the admin issuer where one is configured. The outcome is a
+//! [`Caller`], whose [`Tenant`] scopes everything it may touch.
+//!
+//! - [`api_tokens`]: admin API tokens; [`admin_jwt`]: admin JWTs;
+//! - [`sso`]: organizations' SSO providers and the domain check;
+//! - [`oidc`]: discovery, keys and token verification shared by all of them;
+//! - [`flow`]: the authorization code flow that accepts an invitation through SSO.
 
+pub mod admin_jwt;
 pub mod api_tokens;
+pub mod flow;
+pub mod oidc;
+pub mod sso;
 
 use axum::http::{HeaderMap, header};
-use sea_orm::DatabaseConnection;
 
-use crate::{AppError, Result, tenant::Tenant};
+use crate::{AppError, Result, graphql::Services, tenant::Tenant};
 
 /// An authenticated admin.
 #[derive(Debug, Clone)]
@@ -39,17 +48,18 @@ impl Auth {
 }
 
 /// Reads the bearer credentials of a request and checks them.
-pub async fn authenticate(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Auth> {
+pub async fn authenticate(services: &Services, headers: &HeaderMap) -> Result<Auth> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Auth::Anonymous);
     };
     let Some(token) = value.to_str().ok().and_then(bearer) else {
         return Ok(Auth::Invalid);
     };
-    Ok(match api_tokens::authenticate(db, token).await? {
-        Some(caller) => Auth::Admin(caller),
-        None => Auth::Invalid,
-    })
+    let caller = match (&services.admin_issuer, token.starts_with(api_tokens::PREFIX)) {
+        (Some(issuer), false) => issuer.authenticate(&services.db, token, services.clock.now()).await?,
+        _ => api_tokens::authenticate(&services.db, token).await?,
+    };
+    Ok(caller.map_or(Auth::Invalid, Auth::Admin))
 }
 
 /// The credentials of a `Bearer` authorization value (the scheme is case-insensitive).

@@ -19,7 +19,7 @@ use super::{
     validate::{self, Rules},
 };
 use crate::{
-    AppError, Result,
+    AppError, Result, audit,
     graphql::Services,
     identity::Caller,
     members::{InvitationStatus, status::state as member_state},
@@ -90,12 +90,23 @@ pub async fn invite_member(
     let issued = issued.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("nothing issued")))?;
     let invitation = tenant.invitation(db, &issued.invitation_id).await?;
     tracing::info!(invitation = %invitation.public_id, "invitation issued");
+    audit::record(
+        db,
+        tenant.organization_id(),
+        &caller.name,
+        audit::action::INVITATION_ISSUED,
+        Some(&invitation.public_id),
+        serde_json::json!({ "member": member.public_id }),
+        now,
+    )
+    .await;
     Ok((invitation, link(&services.config, &issued.token)))
 }
 
 /// Revokes an invitation: its link stops working. Revoking twice is harmless.
-#[tracing::instrument(skip(services))]
-pub async fn revoke(services: &Services, tenant: &Tenant, id: &str) -> Result<invitation::Model> {
+#[tracing::instrument(skip(services, caller))]
+pub async fn revoke(services: &Services, caller: &Caller, id: &str) -> Result<invitation::Model> {
+    let tenant = &caller.tenant;
     let now = services.clock.now();
     let txn = services.db.begin().await?;
     let found = tenant.invitation(&txn, id).await?;
@@ -120,6 +131,8 @@ pub async fn revoke(services: &Services, tenant: &Tenant, id: &str) -> Result<in
     let revoked = tenant.invitation(&txn, id).await?;
     txn.commit().await?;
     tracing::info!(invitation = %revoked.public_id, "invitation revoked");
+    audit::record(&services.db, tenant.organization_id(), &caller.name, audit::action::INVITATION_REVOKED, Some(&revoked.public_id), serde_json::json!({}), now)
+        .await;
     Ok(revoked)
 }
 
@@ -135,12 +148,23 @@ pub async fn resend(services: &Services, caller: &Caller, policy: &dyn EmailPoli
     let roles = roles_of_invitations(&services.db, &tenant, &[old.id]).await?.remove(&old.id).unwrap_or_default();
     let request = InviteRequest {
         member_id: member.public_id,
-        email: Some(old.email),
-        language: Some(old.language),
+        email: Some(old.email.clone()),
+        language: Some(old.language.clone()),
         role_ids: Some(roles.into_iter().map(|role| role.public_id).collect()),
         expires_in_days: None,
     };
-    invite_member(services, caller, policy, request).await
+    let (invitation, link) = invite_member(services, caller, policy, request).await?;
+    audit::record(
+        &services.db,
+        tenant.organization_id(),
+        &caller.name,
+        audit::action::INVITATION_RESENT,
+        Some(&old.public_id),
+        serde_json::json!({ "newInvitation": invitation.public_id }),
+        services.clock.now(),
+    )
+    .await;
+    Ok((invitation, link))
 }
 
 /// Which invitations to list.

@@ -49,7 +49,7 @@ pub fn expiry(config: &Config, expires_in_days: Option<i32>, now: DateTime<Utc>)
     Ok(now + chrono::Duration::days(days as i64))
 }
 
-/// The rules an organization's invitations follow for email addresses.
-pub async fn policy_for(_db: &impl sea_orm::ConnectionTrait, _tenant: &Tenant) -> Result<Box<dyn policy::EmailPolicy>> {
-    Ok(Box::new(policy::AnyEmail))
+/// The rules an organization's invitations follow for email addresses: its SSO domains.
+pub async fn policy_for(db: &impl sea_orm::ConnectionTrait, tenant: &Tenant) -> Result<Box<dyn policy::EmailPolicy>> {
+    Ok(Box::new(crate::identity::sso::SsoPolicy::load(db, tenant).await?))
 }

@@ -16,11 +16,3 @@ pub trait EmailPolicy: Send + Sync {
     fn check(&self, email: &Email) -> Verdict;
 }
 
-/// No SSO: every valid address may be invited.
-pub struct AnyEmail;
-
-impl EmailPolicy for AnyEmail {
-    fn check(&self, _: &Email) -> Verdict {
-        Verdict::Allowed
-    }
-}

@@ -125,6 +125,16 @@ pub async fn generate_links(
     }
     report.issued = issued.len();
     report.batch_id = batch.map(|batch| batch.public_id);
+    crate::audit::record(
+        &services.db,
+        tenant.organization_id(),
+        &caller.name,
+        crate::audit::action::INVITATIONS_ISSUED,
+        report.batch_id.as_deref(),
+        serde_json::json!({ "rows": row_count, "issued": report.issued, "skipped": row_count - report.issued, "fileName": options.file_name }),
+        now,
+    )
+    .await;
     tracing::info!(batch = ?report.batch_id, issued = report.issued, skipped = row_count - report.issued, "invitation links issued");
 
     let rows = report.rows.clone();

@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sso_providers")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub public_id: String,
+    pub organization_id: i64,
+    pub name: String,
+    pub issuer_url: String,
+    pub client_id: String,
+    /// Write-only: never returned by the API nor logged.
+    pub client_secret: Option<String>,
+    pub enforced: bool,
+    pub include_subdomains: bool,
+    /// The discovery document, as JSON.
+    pub metadata: Option<String>,
+    /// The provider's signing keys (JWKS), as JSON.
+    pub jwks: Option<String>,
+    pub fetched_at: Option<ChronoDateTimeUtc>,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,89 @@
+//! Admin JWTs: with `MUSTER_ADMIN_ISSUER`, `MUSTER_ADMIN_AUDIENCE` and `MUSTER_ADMIN_ORG_CLAIM`
+//! set, a bearer JWT from that issuer is an admin of the organization whose slug its org claim
+//! names. Verified like ID tokens (signature with the issuer's published keys, issuer,
+//! audience, expiry; asymmetric algorithms only). The keys are cached in this node's memory —
+//! nodes need not agree on them — and fetched again when a token names an unknown key.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use openidconnect::{IssuerUrl, core::CoreJsonWebKeySet};
+use sea_orm::ConnectionTrait;
+use tokio::sync::RwLock;
+
+use super::{
+    Caller,
+    oidc::{self, NonceCheck, Refusal},
+};
+use crate::{Config, organizations, tenant::Tenant};
+
+pub struct AdminIssuer {
+    issuer: IssuerUrl,
+    audience: String,
+    org_claim: String,
+    keys: RwLock<Option<Arc<CoreJsonWebKeySet>>>,
+}
+
+impl AdminIssuer {
+    /// `None` when admin JWTs are not configured; an error when half-configured.
+    pub fn from_config(config: &Config) -> anyhow::Result<Option<Self>> {
+        match (&config.admin_issuer, &config.admin_audience, &config.admin_org_claim) {
+            (None, None, None) => Ok(None),
+            (Some(issuer), Some(audience), Some(org_claim)) => {
+                let issuer = oidc::check_issuer_url(issuer).map_err(|err| anyhow::anyhow!("MUSTER_ADMIN_ISSUER: {err}"))?;
+                Ok(Some(Self { issuer, audience: audience.clone(), org_claim: org_claim.clone(), keys: RwLock::new(None) }))
+            }
+            _ => anyhow::bail!("set MUSTER_ADMIN_ISSUER, MUSTER_ADMIN_AUDIENCE and MUSTER_ADMIN_ORG_CLAIM together, or none of them"),
+        }
+    }
+
+    async fn keys(&self, refresh: bool) -> Option<Arc<CoreJsonWebKeySet>> {
+        if !refresh && let Some(keys) = self.keys.read().await.clone() {
+            return Some(keys);
+        }
+        let fetched = async {
+            let metadata = oidc::discover(&self.issuer).await?;
+            oidc::fetch_keys(metadata.jwks_uri()).await
+        }
+        .await;
+        match fetched {
+            Ok(keys) => {
+                let keys = Arc::new(keys);
+                *self.keys.write().await = Some(keys.clone());
+                Some(keys)
+            }
+            Err(err) => {
+                tracing::warn!(issuer = %self.issuer.as_str(), error = %err, "admin issuer unreachable");
+                self.keys.read().await.clone()
+            }
+        }
+    }
+
+    /// The admin a JWT proves, or `None` (with the reason logged).
+    pub async fn authenticate(&self, db: &impl ConnectionTrait, jwt: &str, now: DateTime<Utc>) -> crate::Result<Option<Caller>> {
+        let mut result = Err(Refusal::UnknownKey);
+        for refresh in [false, true] {
+            let Some(keys) = self.keys(refresh).await else { break };
+            result = oidc::verify(jwt, &self.issuer, &self.audience, &keys, NonceCheck::AccessToken, now);
+            if !matches!(result, Err(Refusal::UnknownKey)) {
+                break;
+            }
+        }
+        let claims = match result {
+            Ok(claims) => claims,
+            Err(refusal) => {
+                tracing::info!(reason = %refusal, "admin JWT refused");
+                return Ok(None);
+            }
+        };
+        let Some(slug) = claims.additional_claims().0.get(&self.org_claim).and_then(|v| v.as_str()) else {
+            tracing::info!(claim = %self.org_claim, "admin JWT refused: no organization claim");
+            return Ok(None);
+        };
+        let Some(org) = organizations::find_by_slug(db, slug).await? else {
+            tracing::info!(slug, "admin JWT refused: unknown organization");
+            return Ok(None);
+        };
+        Ok(Some(Caller { tenant: Tenant::new(org.id), name: format!("jwt:{}", claims.subject().as_str()) }))
+    }
+}

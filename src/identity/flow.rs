@@ -1,0 +1,120 @@
+//! Accepting through the organization's SSO provider, server side: the OpenID Connect
+//! authorization code flow with PKCE, `state` and `nonce`. The flow's state is kept in the
+//! database (hashed, short-lived, used once), so whichever node the provider sends the
+//! browser back to can finish it.
+
+use chrono::Duration;
+use entity::{invitation, organization, sso_flow, sso_provider};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenResponse,
+    core::{CoreAuthenticationFlow, CoreClient},
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
+
+use super::{oidc::{self, NonceCheck}, sso};
+use crate::{
+    AppError, Result,
+    domain::SecretToken,
+    graphql::Services,
+    invitations::accept::{self, Accepted, Proof},
+    members::InvitationStatus,
+};
+
+/// How long the invitee has to sign in at the provider.
+const FLOW_TTL: Duration = Duration::minutes(10);
+
+fn redirect_url(services: &Services) -> Result<RedirectUrl> {
+    RedirectUrl::new(format!("{}/sso/callback", services.config.public_base())).map_err(|err| AppError::Internal(err.into()))
+}
+
+/// Starts the flow for the invitation behind `token`: the provider's authorization URL to
+/// send the browser to.
+pub async fn start(services: &Services, token: &str, client: &str) -> Result<String> {
+    let Some(found) = accept::look_up(services, token, client).await? else { return Err(AppError::InvalidInvitation) };
+    if found.status != InvitationStatus::Pending {
+        return Err(AppError::InvalidInvitation);
+    }
+    let Some(provider) = found.sso else { return Err(AppError::InvalidInvitation) };
+    let now = services.clock.now();
+    let (metadata, _) = sso::metadata_and_keys(&services.db, &provider, false, now)
+        .await
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("SSO provider unavailable: {err}")))?;
+    let oidc_client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(provider.client_id.clone()),
+        provider.client_secret.clone().map(ClientSecret::new),
+    )
+    .set_redirect_uri(redirect_url(services)?);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, state, nonce) = oidc_client
+        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .add_scope(Scope::new("email".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    sso_flow::ActiveModel {
+        state_hash: Set(SecretToken::hash_of(state.secret())),
+        invitation_id: Set(found.invitation.id),
+        provider_id: Set(provider.id),
+        pkce_verifier: Set(verifier.secret().clone()),
+        nonce: Set(nonce.secret().clone()),
+        created_at: Set(now),
+        expires_at: Set(now + FLOW_TTL),
+        used_at: Set(None),
+    }
+    .insert(&services.db)
+    .await?;
+    // Old flows are of no use; remove them as new ones start.
+    sso_flow::Entity::delete_many().filter(sso_flow::Column::ExpiresAt.lt(now - Duration::days(1))).exec(&services.db).await?;
+    Ok(url.to_string())
+}
+
+/// Finishes the flow: the provider sent the browser back with `code` and `state`.
+pub async fn finish(services: &Services, code: &str, state: &str, client: &str) -> Result<Accepted> {
+    let now = services.clock.now();
+    let hash = SecretToken::hash_of(state);
+    // Used once: only the request that flips `used_at` goes on.
+    let claimed = sso_flow::Entity::update_many()
+        .col_expr(sso_flow::Column::UsedAt, Expr::value(Some(now)))
+        .filter(sso_flow::Column::StateHash.eq(hash.clone()))
+        .filter(sso_flow::Column::UsedAt.is_null())
+        .filter(sso_flow::Column::ExpiresAt.gt(now))
+        .exec(&services.db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        tracing::info!("SSO callback refused: unknown, used or expired state");
+        return Err(AppError::InvalidInvitation);
+    }
+    let flow = sso_flow::Entity::find_by_id(hash).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
+    let found = invitation::Entity::find_by_id(flow.invitation_id).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
+    let organization = organization::Entity::find_by_id(found.organization_id).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
+    let provider = sso_provider::Entity::find_by_id(flow.provider_id).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
+    let (metadata, _) = sso::metadata_and_keys(&services.db, &provider, false, now)
+        .await
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("SSO provider unavailable: {err}")))?;
+    let oidc_client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(provider.client_id.clone()),
+        provider.client_secret.clone().map(ClientSecret::new),
+    )
+    .set_redirect_uri(redirect_url(services)?);
+    let request = oidc_client
+        .exchange_code(AuthorizationCode::new(code.to_owned()))
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("the provider has no token endpoint: {err}")))?
+        .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()));
+    let response = match request.request_async(&oidc::http_client()).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::info!(error = %err, "SSO callback refused: the code exchange failed");
+            return Err(AppError::InvalidInvitation);
+        }
+    };
+    let _ = response.access_token();
+    let Some(id_token) = response.id_token() else {
+        tracing::info!("SSO callback refused: no ID token in the token response");
+        return Err(AppError::InvalidInvitation);
+    };
+    let jwt = id_token.to_string();
+    let nonce = Nonce::new(flow.nonce.clone());
+    accept::accept_found(services, found, organization, client, Proof::IdToken { jwt: &jwt, nonce: NonceCheck::Expect(&nonce) }).await
+}
