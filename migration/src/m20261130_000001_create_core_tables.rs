@@ -121,6 +121,8 @@ impl MigrationTrait for Migration {
             ("ux_members_org_email_key", vec![Members::OrganizationId, Members::EmailKey]),
             ("ix_members_org_name_key", vec![Members::OrganizationId, Members::NameKey, Members::Id]),
             ("ix_members_org_state", vec![Members::OrganizationId, Members::InvitationState]),
+            // Sheets look members up by public id within the organization, thousands at a time.
+            ("ix_members_org_public_id", vec![Members::OrganizationId, Members::PublicId]),
         ] {
             let mut index = Index::create();
             index.name(name).table(Members::Table);

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{invitation, invitation_batch, invitation_role, member};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
     TransactionTrait, sea_query::Expr,
 };
 
@@ -131,13 +131,15 @@ async fn issue_once(
         });
         invitation::Entity::insert_many(rows).exec(&txn).await?;
 
-        // The new rows' ids, to attach their roles.
+        // The new rows' ids, to attach their roles (two columns, not whole rows).
         let row_ids: HashMap<String, i64> = invitation::Entity::find()
+            .select_only()
+            .columns([invitation::Column::PublicId, invitation::Column::Id])
             .filter(invitation::Column::PublicId.is_in(ids.iter().cloned()))
+            .into_tuple::<(String, i64)>()
             .all(&txn)
             .await?
             .into_iter()
-            .map(|row| (row.public_id, row.id))
             .collect();
         let links: Vec<invitation_role::ActiveModel> = chunk
             .iter()
@@ -157,12 +159,14 @@ async fn issue_once(
         }
     }
 
+    // The member ids come from the tenant's own rows (the candidates were looked up through
+    // it); filtering by primary key alone lets the database use it, where adding the
+    // organization led PostgreSQL to scan the organization's members for each chunk.
     for chunk in member_ids.chunks(CHUNK) {
         member::Entity::update_many()
             .col_expr(member::Column::InvitationState, Expr::value(member_state::PENDING))
             .col_expr(member::Column::InvitationExpiresAt, Expr::value(request.expires_at))
             .col_expr(member::Column::UpdatedAt, Expr::value(now))
-            .filter(member::Column::OrganizationId.eq(tenant.organization_id()))
             .filter(member::Column::Id.is_in(chunk.iter().copied()))
             .exec(&txn)
             .await?;
@@ -177,12 +181,13 @@ async fn issue_once(
     Ok((batch, issued))
 }
 
-/// Revokes the pending invitations of these members (their links stop working).
-pub async fn revoke_pending_of(db: &impl ConnectionTrait, tenant: &Tenant, member_ids: &[i64], now: DateTime<Utc>) -> Result<u64> {
+/// Revokes the pending invitations of these members of the tenant (their links stop working).
+/// Matched by member through the partial index of pending invitations; the member ids are
+/// the tenant's own.
+pub async fn revoke_pending_of(db: &impl ConnectionTrait, _tenant: &Tenant, member_ids: &[i64], now: DateTime<Utc>) -> Result<u64> {
     let result = invitation::Entity::update_many()
         .col_expr(invitation::Column::Status, Expr::value(state::REVOKED))
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))
-        .filter(invitation::Column::OrganizationId.eq(tenant.organization_id()))
         .filter(invitation::Column::Status.eq(state::PENDING))
         .filter(invitation::Column::MemberId.is_in(member_ids.iter().copied()))
         .exec(db)

@@ -68,6 +68,7 @@ pub async fn generate_links(
     let now = services.clock.now();
     let expires_at = super::expiry(&services.config, options.expires_in_days, now)?;
     let tenant = caller.tenant;
+    let started = std::time::Instant::now();
     let read = tokio::task::spawn_blocking(move || sheets::reader::read(&bytes))
         .await
         .map_err(|err| AppError::Internal(err.into()))?;
@@ -77,7 +78,9 @@ pub async fn generate_links(
     };
     let row_count = read.rows.len();
     let rules = Rules { languages: &services.languages, policy, now };
+    let read_ms = started.elapsed().as_millis() as u64;
     let mut checked = validate::check(&services.db, &tenant, read.rows, &rules).await?;
+    let checked_ms = started.elapsed().as_millis() as u64;
     let mut warnings = read.warnings;
     warnings.append(&mut checked.warnings);
 
@@ -135,7 +138,15 @@ pub async fn generate_links(
         now,
     )
     .await;
-    tracing::info!(batch = ?report.batch_id, issued = report.issued, skipped = row_count - report.issued, "invitation links issued");
+    tracing::info!(
+        batch = ?report.batch_id,
+        issued = report.issued,
+        skipped = row_count - report.issued,
+        read_ms,
+        checked_ms,
+        issued_ms = started.elapsed().as_millis() as u64,
+        "invitation links issued"
+    );
 
     let rows = report.rows.clone();
     report.csv = Some(

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{member, role};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
 
 use super::policy::{EmailPolicy, Verdict};
 use crate::{
@@ -60,7 +60,7 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
     let member_ids: Vec<String> = raw_rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner).collect();
     let by_id = lookup(db, tenant, member::Column::PublicId, member_ids, |m| m.public_id.clone()).await?;
     let email_keys: Vec<String> = raw_rows.iter().filter_map(|row| Email::parse(&row.email).ok()).map(|email| email.key()).collect();
-    let by_email = lookup(db, tenant, member::Column::EmailKey, email_keys, |m| m.email_key.clone()).await?;
+    let by_email = owners_of(db, tenant, email_keys).await?;
     let roles: HashMap<String, role::Model> =
         crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id.clone(), role)).collect();
 
@@ -145,7 +145,10 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
                                 &mut errors,
                                 columns::EMAIL,
                                 codes::EMAIL_TAKEN,
-                                format!("`{email}` is the email of another member, {}; use this member's own address", describe(owner)),
+                                format!(
+                                    "`{email}` is the email of another member, {}; use this member's own address",
+                                    describe_parts(&owner.public_id, owner.name.as_deref(), &owner.email)
+                                ),
                             );
                             None
                         } else {
@@ -245,10 +248,43 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
 }
 
 fn describe(member: &member::Model) -> String {
-    match &member.name {
-        Some(name) => format!("{name} (`{}`)", member.public_id),
-        None => format!("`{}` ({})", member.public_id, member.email),
+    describe_parts(&member.public_id, member.name.as_deref(), &member.email)
+}
+
+fn describe_parts(public_id: &str, name: Option<&str>, email: &str) -> String {
+    match name {
+        Some(name) => format!("{name} (`{public_id}`)"),
+        None => format!("`{public_id}` ({email})"),
     }
+}
+
+/// Who holds each of these addresses (lower-cased) in the tenant: only what a message needs.
+async fn owners_of(db: &impl ConnectionTrait, tenant: &Tenant, mut keys: Vec<String>) -> Result<HashMap<String, Owner>> {
+    keys.sort_unstable();
+    keys.dedup();
+    let mut owners = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(LOOKUP_CHUNK) {
+        let rows = tenant
+            .members()
+            .select_only()
+            .columns([member::Column::EmailKey, member::Column::Id, member::Column::PublicId, member::Column::Name, member::Column::Email])
+            .filter(member::Column::EmailKey.is_in(chunk.iter().cloned()))
+            .into_tuple::<(String, i64, String, Option<String>, String)>()
+            .all(db)
+            .await?;
+        for (key, id, public_id, name, email) in rows {
+            owners.insert(key, Owner { id, public_id, name, email });
+        }
+    }
+    Ok(owners)
+}
+
+/// The member an address belongs to.
+struct Owner {
+    id: i64,
+    public_id: String,
+    name: Option<String>,
+    email: String,
 }
 
 /// The tenant's members whose `column` is one of `values`, keyed by `key`.

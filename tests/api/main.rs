@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod export;
 mod graphql_http;
+mod identity;
 mod invitations;
 mod listing;
 mod members;

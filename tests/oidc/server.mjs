@@ -9,9 +9,10 @@
 // - CIBA requests are approved at once: POST /backchannel with login_hint=<account>, then
 //   poll the token endpoint for the ID token. The code flow serves oidc-provider's own
 //   login and consent forms (any password).
+// - Admin JWTs: /test/mint also takes iss, aud, exp (seconds since the epoch) and org.
 // - Key rotation, for the tests: the provider signs with key A. GET /test/mint?kid=…&sub=…
-//   signs an ID token itself with key B (published only after POST /test/publish-b) or key
-//   C (never published); /jwks serves exactly the published keys.
+//   signs a token itself with key A (the default), B (published only after
+//   POST /test/publish-b) or C (never published); /jwks serves exactly the published keys.
 import http from 'node:http';
 import Provider from 'oidc-provider';
 import * as jose from 'jose';
@@ -104,18 +105,19 @@ server.on('request', async (req, res) => {
     return;
   }
   if (url.pathname === '/test/mint') {
-    const kid = url.searchParams.get('kid') ?? 'key-b';
+    const kid = url.searchParams.get('kid') ?? 'key-a';
     const sub = url.searchParams.get('sub') ?? 'ana';
     const signing = { 'key-a': keyA, 'key-b': keyB, 'key-c': keyC }[kid];
     const account = accounts[sub];
-    const claims = { ...account, nonce: url.searchParams.get('nonce') ?? undefined };
+    const claims = { ...account, nonce: url.searchParams.get('nonce') ?? undefined, org: url.searchParams.get('org') ?? undefined };
+    const exp = url.searchParams.get('exp');
     const jwt = await new jose.SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid })
       .setIssuer(url.searchParams.get('iss') ?? issuer)
       .setAudience(url.searchParams.get('aud') ?? 'muster')
       .setSubject(sub)
       .setIssuedAt()
-      .setExpirationTime(url.searchParams.get('exp') ?? '1h')
+      .setExpirationTime(exp && /^\d+$/.test(exp) ? Number(exp) : (exp ?? '1h'))
       .sign(await jose.importJWK(signing, 'RS256'));
     res.end(jwt);
     return;
@@ -124,6 +126,8 @@ server.on('request', async (req, res) => {
 });
 
 console.log(JSON.stringify({ issuer }));
+// Everything else goes to stderr: stdout carries that one line.
+console.log = console.error;
 process.on('SIGTERM', () => process.exit(0));
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
