@@ -26,9 +26,12 @@ impl StatementCounter {
     }
 }
 
-/// Statements slower than this are logged at `warn`, with their SQL (never their values,
-/// which may hold personal data).
-const SLOW_STATEMENT: Duration = Duration::from_millis(500);
+/// Statements slower than this (`MUSTER_SLOW_STATEMENT_MS`, default 500) are logged at
+/// `warn`, with the start of their SQL (never their values, which may hold personal data).
+fn slow_statement() -> Duration {
+    let ms = std::env::var("MUSTER_SLOW_STATEMENT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
+    Duration::from_millis(ms)
+}
 
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -51,9 +54,10 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<(Databas
         .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
     let counter = StatementCounter::default();
     let count = counter.0.clone();
+    let slow = slow_statement();
     db.set_metric_callback(move |info| {
         count.fetch_add(1, Ordering::Relaxed);
-        if info.elapsed > SLOW_STATEMENT {
+        if info.elapsed > slow {
             // The start of the SQL says which statement it is; bulk ones run to many kilobytes.
             let sql: String = info.statement.sql.chars().take(160).collect();
             tracing::warn!(elapsed_ms = info.elapsed.as_millis() as u64, sql = %sql, "slow statement");

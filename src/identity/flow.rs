@@ -24,8 +24,32 @@ use crate::{
 /// How long the invitee has to sign in at the provider.
 const FLOW_TTL: Duration = Duration::minutes(10);
 
-fn redirect_url(services: &Services) -> Result<RedirectUrl> {
-    RedirectUrl::new(format!("{}/sso/callback", services.config.public_base())).map_err(|err| AppError::Internal(err.into()))
+/// muster as the provider's client, redirecting back to `{MUSTER_PUBLIC_URL}/sso/callback`.
+async fn client_for(
+    services: &Services,
+    provider: &sso_provider::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<
+    CoreClient<
+        openidconnect::EndpointSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    >,
+> {
+    let (metadata, _) = sso::metadata_and_keys(&services.db, provider, false, now)
+        .await
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("SSO provider unavailable: {err}")))?;
+    let redirect = RedirectUrl::new(format!("{}/sso/callback", services.config.public_base()))
+        .map_err(|err| AppError::Internal(err.into()))?;
+    Ok(CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(provider.client_id.clone()),
+        provider.client_secret.clone().map(ClientSecret::new),
+    )
+    .set_redirect_uri(redirect))
 }
 
 /// Starts the flow for the invitation behind `token`: the provider's authorization URL to
@@ -37,15 +61,7 @@ pub async fn start(services: &Services, token: &str, client: &str) -> Result<Str
     }
     let Some(provider) = found.sso else { return Err(AppError::InvalidInvitation) };
     let now = services.clock.now();
-    let (metadata, _) = sso::metadata_and_keys(&services.db, &provider, false, now)
-        .await
-        .map_err(|err| AppError::Internal(anyhow::anyhow!("SSO provider unavailable: {err}")))?;
-    let oidc_client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(provider.client_id.clone()),
-        provider.client_secret.clone().map(ClientSecret::new),
-    )
-    .set_redirect_uri(redirect_url(services)?);
+    let oidc_client = client_for(services, &provider, now).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, state, nonce) = oidc_client
         .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
@@ -89,15 +105,7 @@ pub async fn finish(services: &Services, code: &str, state: &str, client: &str) 
     let found = invitation::Entity::find_by_id(flow.invitation_id).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
     let organization = organization::Entity::find_by_id(found.organization_id).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
     let provider = sso_provider::Entity::find_by_id(flow.provider_id).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
-    let (metadata, _) = sso::metadata_and_keys(&services.db, &provider, false, now)
-        .await
-        .map_err(|err| AppError::Internal(anyhow::anyhow!("SSO provider unavailable: {err}")))?;
-    let oidc_client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(provider.client_id.clone()),
-        provider.client_secret.clone().map(ClientSecret::new),
-    )
-    .set_redirect_uri(redirect_url(services)?);
+    let oidc_client = client_for(services, &provider, now).await?;
     let request = oidc_client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(|err| AppError::Internal(anyhow::anyhow!("the provider has no token endpoint: {err}")))?

@@ -63,6 +63,7 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
     let by_email = owners_of(db, tenant, email_keys).await?;
     let roles: HashMap<String, role::Model> =
         crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id.clone(), role)).collect();
+    tracing::debug!(members = by_id.len(), addresses = by_email.len(), "sheet lookups done");
 
     let mut checked = Checked::default();
     let mut first_line_of_member: HashMap<String, u32> = HashMap::new();
