@@ -71,9 +71,7 @@ impl Application {
         tracing::info!(address = %self.address, "muster is listening");
         // The peer address is kept for rate limits (see `http::ClientAddr`).
         let service = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await
     }
 }
 

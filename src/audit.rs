@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::audit_event;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
 use serde_json::Value;
 
 use crate::{Result, pagination::Cursor, tenant::Tenant};
@@ -58,7 +61,8 @@ const ORDERING: &str = "AUDIT";
 
 /// A page of the tenant's events, newest first.
 pub async fn page(db: &impl ConnectionTrait, tenant: &Tenant, first: u64, after: Option<&str>) -> Result<AuditPage> {
-    let mut select = audit_event::Entity::find().filter(audit_event::Column::OrganizationId.eq(tenant.organization_id()));
+    let mut select =
+        audit_event::Entity::find().filter(audit_event::Column::OrganizationId.eq(tenant.organization_id()));
     if let Some(after) = after {
         select = select.filter(audit_event::Column::Id.lt(Cursor::decode(after, ORDERING)?.id));
     }
@@ -69,7 +73,10 @@ pub async fn page(db: &impl ConnectionTrait, tenant: &Tenant, first: u64, after:
 }
 
 pub async fn count(db: &impl ConnectionTrait, tenant: &Tenant) -> Result<u64> {
-    Ok(audit_event::Entity::find().filter(audit_event::Column::OrganizationId.eq(tenant.organization_id())).count(db).await?)
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::OrganizationId.eq(tenant.organization_id()))
+        .count(db)
+        .await?)
 }
 
 pub fn cursor_of(event: &audit_event::Model) -> String {

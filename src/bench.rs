@@ -57,7 +57,8 @@ async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     let org = organizations::create(&conn, &Slug::parse("bench").map_err(anyhow::Error::msg)?, "Bench", now).await?;
     let tenant = organizations::tenant_by_slug(&conn, &org.slug).await?;
     let token = api_tokens::create(&conn, &tenant, "bench", now).await?.reveal().to_owned();
-    let languages = SupportedLanguages::new(vec![crate::domain::Language::parse_tag("en").map_err(anyhow::Error::msg)?]);
+    let languages =
+        SupportedLanguages::new(vec![crate::domain::Language::parse_tag("en").map_err(anyhow::Error::msg)?]);
     let mut role_ids = Vec::new();
     for name in ["Manager", "Team Member", "Viewer"] {
         role_ids.push(roles::create(&conn, &tenant, RoleName::parse("name", name)?, None, now).await?.public_id);
@@ -85,7 +86,11 @@ async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
 
     let mut sheet = String::from("Team Member ID,Email,Language,Role IDs\r\n");
     for (i, id) in member_ids.iter().enumerate() {
-        sheet.push_str(&format!("{id},member{i}@bench.example,en,\"{},{}\"\r\n", role_ids[i % 3], role_ids[(i + 1) % 3]));
+        sheet.push_str(&format!(
+            "{id},member{i}@bench.example,en,\"{},{}\"\r\n",
+            role_ids[i % 3],
+            role_ids[(i + 1) % 3]
+        ));
     }
     let sheet_bytes = sheet.len();
 
@@ -113,7 +118,11 @@ async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     let body = response.bytes().await?;
     let elapsed = started.elapsed().as_secs_f64();
     let statements_used = statements.get() - before_statements;
-    anyhow::ensure!(status == 200, "the sheet was refused ({status}): {}", String::from_utf8_lossy(&body[..body.len().min(2000)]));
+    anyhow::ensure!(
+        status == 200,
+        "the sheet was refused ({status}): {}",
+        String::from_utf8_lossy(&body[..body.len().min(2000)])
+    );
     let links = body.split(|b| *b == b'\n').filter(|line| !line.is_empty()).count() - 1;
     anyhow::ensure!(links == args.rows, "expected {} links, got {links}", args.rows);
 

@@ -158,7 +158,9 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
     let clock = Clock::default();
     if let Some(token) = bootstrap(&db, &clock).await? {
         println!("Created the organization `default`. Its admin token, shown this once:\n\n    {}\n", token.reveal());
-        println!("Send it as `Authorization: Bearer <token>`; `muster token create --org default --name NAME` makes more.");
+        println!(
+            "Send it as `Authorization: Bearer <token>`; `muster token create --org default --name NAME` makes more."
+        );
     }
     if load_demo {
         let tenant = organizations::tenant_by_slug(&db, organizations::DEFAULT_SLUG).await?;

@@ -47,8 +47,13 @@ pub struct Config {
     pub admin_org_claim: Option<String>,
 
     /// Languages members may have, as BCP 47 tags, comma-separated.
-    #[arg(long, env = "MUSTER_LANGUAGES", default_value = "en,fr,es,de,it,pt,pt-BR,nl",
-          value_delimiter = ',', global = true)]
+    #[arg(
+        long,
+        env = "MUSTER_LANGUAGES",
+        default_value = "en,fr,es,de,it,pt,pt-BR,nl",
+        value_delimiter = ',',
+        global = true
+    )]
     pub languages: Vec<String>,
 
     /// Origins allowed to call the API from a browser (admin frontends), comma-separated.
@@ -101,9 +106,7 @@ impl Config {
         let tags = self
             .languages
             .iter()
-            .map(|tag| {
-                Language::parse_tag(tag).map_err(|err| anyhow::anyhow!("MUSTER_LANGUAGES: {err}"))
-            })
+            .map(|tag| Language::parse_tag(tag).map_err(|err| anyhow::anyhow!("MUSTER_LANGUAGES: {err}")))
             .collect::<anyhow::Result<Vec<_>>>()?;
         anyhow::ensure!(!tags.is_empty(), "MUSTER_LANGUAGES: name at least one language");
         Ok(SupportedLanguages::new(tags))

@@ -23,7 +23,12 @@ const FIRST: [&str; 10] = ["Ana", "Bruno", "Chloé", "Daniel", "Eva", "Felix", "
 const LAST: [&str; 5] = ["Silva", "Martin", "García", "Müller", "Rossi"];
 
 /// Loads the demo; `None` when the organization already has members.
-pub async fn load(db: &DatabaseConnection, tenant: &Tenant, languages: &SupportedLanguages, now: DateTime<Utc>) -> Result<Option<usize>> {
+pub async fn load(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    languages: &SupportedLanguages,
+    now: DateTime<Utc>,
+) -> Result<Option<usize>> {
     if tenant.members().count(db).await? > 0 {
         return Ok(None);
     }
@@ -32,7 +37,9 @@ pub async fn load(db: &DatabaseConnection, tenant: &Tenant, languages: &Supporte
     for (name, description) in ROLES {
         let role = match existing.iter().find(|role| role.name == name) {
             Some(role) => role.clone(),
-            None => roles::create(db, tenant, RoleName::parse("name", name)?, Some(description.to_owned()), now).await?,
+            None => {
+                roles::create(db, tenant, RoleName::parse("name", name)?, Some(description.to_owned()), now).await?
+            }
         };
         role_ids.push(role.public_id);
     }
@@ -57,7 +64,8 @@ pub async fn load(db: &DatabaseConnection, tenant: &Tenant, languages: &Supporte
             _ => vec![role_ids[2].clone()],
         };
         news.push(NewMember {
-            email: Email::parse(&format!("{local}@example.com")).map_err(|err| crate::AppError::Internal(err.into()))?,
+            email: Email::parse(&format!("{local}@example.com"))
+                .map_err(|err| crate::AppError::Internal(err.into()))?,
             name: Some(format!("{first} {last}")),
             language: tags[index % tags.len()].clone(),
             role_ids: roles,

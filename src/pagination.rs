@@ -34,7 +34,8 @@ impl Cursor {
     }
 
     pub fn decode(text: &str, ordering: &str) -> Result<Self> {
-        let invalid = || AppError::bad_input("after", "is not a cursor from this list; pass an `endCursor` you received");
+        let invalid =
+            || AppError::bad_input("after", "is not a cursor from this list; pass an `endCursor` you received");
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
         let raw = String::from_utf8(bytes).map_err(|_| invalid())?;
         let mut parts = raw.splitn(3, '|');
@@ -42,7 +43,10 @@ impl Cursor {
             return Err(invalid());
         };
         if kind != ordering {
-            return Err(AppError::bad_input("after", "the cursor comes from another ordering; start again without `after`"));
+            return Err(AppError::bad_input(
+                "after",
+                "the cursor comes from another ordering; start again without `after`",
+            ));
         }
         let id = id.parse().map_err(|_| invalid())?;
         Ok(Self { ordering: kind.to_owned(), id, key: key.to_owned() })

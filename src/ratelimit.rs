@@ -4,9 +4,8 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::rate_limit;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
     sea_query::{Expr, ExprTrait},
-    Set,
 };
 
 use crate::Result;
@@ -30,10 +29,14 @@ pub async fn is_blocked(db: &impl ConnectionTrait, key: &str, limit: Limit, now:
 /// Counts one attempt for `key`: a new window when the last one is over. Two statements that
 /// are each atomic, so concurrent nodes never lose a count.
 pub async fn record(db: &impl ConnectionTrait, key: &str, limit: Limit, now: DateTime<Utc>) -> Result<()> {
-    rate_limit::Entity::insert(rate_limit::ActiveModel { key: Set(key.to_owned()), window_start: Set(now), count: Set(0) })
-        .on_conflict_do_nothing_on([rate_limit::Column::Key])
-        .exec(db)
-        .await?;
+    rate_limit::Entity::insert(rate_limit::ActiveModel {
+        key: Set(key.to_owned()),
+        window_start: Set(now),
+        count: Set(0),
+    })
+    .on_conflict_do_nothing_on([rate_limit::Column::Key])
+    .exec(db)
+    .await?;
     let window_over = Expr::col(rate_limit::Column::WindowStart).lte(now - limit.window);
     rate_limit::Entity::update_many()
         .col_expr(

@@ -10,9 +10,9 @@ pub fn init(config: &Config) {
     let registry = tracing_subscriber::registry().with(filter);
     let result = match config.log_format {
         LogFormat::Text => registry.with(fmt::layer().with_writer(std::io::stderr)).try_init(),
-        LogFormat::Json => registry
-            .with(fmt::layer().json().with_current_span(true).with_writer(std::io::stderr))
-            .try_init(),
+        LogFormat::Json => {
+            registry.with(fmt::layer().json().with_current_span(true).with_writer(std::io::stderr)).try_init()
+        }
     };
     // A second init (tests build several apps in one process) keeps the first subscriber.
     drop(result);

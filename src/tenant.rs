@@ -24,10 +24,7 @@ impl Tenant {
     }
 
     pub async fn organization(&self, db: &impl ConnectionTrait) -> Result<organization::Model> {
-        organization::Entity::find_by_id(self.organization_id)
-            .one(db)
-            .await?
-            .ok_or(AppError::NotFound("organization"))
+        organization::Entity::find_by_id(self.organization_id).one(db).await?.ok_or(AppError::NotFound("organization"))
     }
 
     pub fn members(&self) -> Select<member::Entity> {

@@ -141,11 +141,7 @@ impl MigrationTrait for Migration {
                     .table(MemberRoles::Table)
                     .col(big_integer(MemberRoles::MemberId))
                     .col(big_integer(MemberRoles::RoleId))
-                    .primary_key(
-                        Index::create()
-                            .col(MemberRoles::MemberId)
-                            .col(MemberRoles::RoleId),
-                    )
+                    .primary_key(Index::create().col(MemberRoles::MemberId).col(MemberRoles::RoleId))
                     .foreign_key(
                         ForeignKey::create()
                             .from(MemberRoles::Table, MemberRoles::MemberId)

@@ -76,7 +76,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("ix_sso_domains_provider").table(SsoDomains::Table).col(SsoDomains::ProviderId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("ix_sso_domains_provider")
+                    .table(SsoDomains::Table)
+                    .col(SsoDomains::ProviderId)
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -130,23 +136,39 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("ix_audit_events_org").table(AuditEvents::Table).col(AuditEvents::OrganizationId).col(AuditEvents::Id).to_owned(),
+                Index::create()
+                    .name("ix_audit_events_org")
+                    .table(AuditEvents::Table)
+                    .col(AuditEvents::OrganizationId)
+                    .col(AuditEvents::Id)
+                    .to_owned(),
             )
             .await?;
 
         manager
-            .alter_table(Table::alter().table(Members::Table).add_column(string_len_null(MemberSso::SsoSubject, 255)).to_owned())
+            .alter_table(
+                Table::alter().table(Members::Table).add_column(string_len_null(MemberSso::SsoSubject, 255)).to_owned(),
+            )
             .await?;
         manager
-            .alter_table(Table::alter().table(Members::Table).add_column(big_integer_null(MemberSso::SsoProviderId)).to_owned())
+            .alter_table(
+                Table::alter().table(Members::Table).add_column(big_integer_null(MemberSso::SsoProviderId)).to_owned(),
+            )
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Members::Table).drop_column(MemberSso::SsoProviderId).to_owned()).await?;
+        manager
+            .alter_table(Table::alter().table(Members::Table).drop_column(MemberSso::SsoProviderId).to_owned())
+            .await?;
         manager.alter_table(Table::alter().table(Members::Table).drop_column(MemberSso::SsoSubject).to_owned()).await?;
-        for table in [AuditEvents::Table.into_iden(), SsoFlows::Table.into_iden(), SsoDomains::Table.into_iden(), SsoProviders::Table.into_iden()] {
+        for table in [
+            AuditEvents::Table.into_iden(),
+            SsoFlows::Table.into_iden(),
+            SsoDomains::Table.into_iden(),
+            SsoProviders::Table.into_iden(),
+        ] {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())

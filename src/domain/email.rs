@@ -137,9 +137,21 @@ mod tests {
     #[test]
     fn refuses_what_is_not_an_address() {
         for bad in [
-            "", "   ", "ana", "ana@", "@example.com", "ana@example", "ana@@example.com",
-            "ana@exa mple.com", "a na@example.com", ".ana@example.com", "ana.@example.com",
-            "an..a@example.com", "ana@-example.com", "ana@example..com", "ana@1.2.3.4",
+            "",
+            "   ",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "ana@@example.com",
+            "ana@exa mple.com",
+            "a na@example.com",
+            ".ana@example.com",
+            "ana.@example.com",
+            "an..a@example.com",
+            "ana@-example.com",
+            "ana@example..com",
+            "ana@1.2.3.4",
             "ana@example.com,bob@example.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");

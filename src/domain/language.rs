@@ -93,10 +93,7 @@ impl SupportedLanguages {
         if self.0.contains(&tag) {
             return Ok(tag);
         }
-        let hint = self
-            .nearest(&tag)
-            .map(|near| format!(" (did you mean `{near}`?)"))
-            .unwrap_or_default();
+        let hint = self.nearest(&tag).map(|near| format!(" (did you mean `{near}`?)")).unwrap_or_default();
         Err(LanguageError::Unsupported {
             tag: tag.0,
             hint,

@@ -13,9 +13,7 @@ impl Slug {
         if valid {
             Ok(Self(slug.to_owned()))
         } else {
-            Err(format!(
-                "`{slug}` is not a slug: use 1 to 64 lower-case letters, digits and `-`, like `acme-corp`"
-            ))
+            Err(format!("`{slug}` is not a slug: use 1 to 64 lower-case letters, digits and `-`, like `acme-corp`"))
         }
     }
 

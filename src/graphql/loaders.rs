@@ -114,7 +114,10 @@ pub async fn prime_member_page(ctx: &Context<'_>, tenant: &Tenant, member_ids: &
         loaders.member_roles.feed_many(page).await;
         if roles.iter().any(|field| field.field("memberCount").exists()) && !role_ids.is_empty() {
             let counts = roles::member_counts(ctx.db(), tenant, &role_ids).await?;
-            loaders.role_member_counts.feed_many(role_ids.iter().map(|id| (*id, counts.get(id).copied().unwrap_or(0)))).await;
+            loaders
+                .role_member_counts
+                .feed_many(role_ids.iter().map(|id| (*id, counts.get(id).copied().unwrap_or(0))))
+                .await;
         }
     }
     if node.iter().any(|field| field.field("latestInvitation").exists()) {

@@ -4,7 +4,9 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Up
 
 use super::{
     ContextExt,
-    types::{AcceptedInvitation, GenerateInvitationLinksPayload, Invitation, InvitationLink, Member, Role, SsoProvider},
+    types::{
+        AcceptedInvitation, GenerateInvitationLinksPayload, Invitation, InvitationLink, Member, Role, SsoProvider,
+    },
 };
 use crate::{
     AppError, audit,
@@ -162,9 +164,10 @@ impl Mutation {
             .enumerate()
             .map(|(index, item)| parse_member(ctx, &format!("input[{index}]"), item))
             .collect::<crate::Result<Vec<_>>>()?;
-        let created =
-            members::create_many(ctx.db(), &tenant, news, ctx.services().clock.now(), |index| format!("input[{index}]"))
-                .await?;
+        let created = members::create_many(ctx.db(), &tenant, news, ctx.services().clock.now(), |index| {
+            format!("input[{index}]")
+        })
+        .await?;
         Ok(created.into_iter().map(Member).collect())
     }
 
@@ -265,7 +268,12 @@ impl Mutation {
 
     /// Public: accepts the invitation behind a link, once. Any refusal is the same
     /// `INVALID_INVITATION` error.
-    async fn accept_invitation(&self, ctx: &Context<'_>, token: String, id_token: Option<String>) -> Result<AcceptedInvitation> {
+    async fn accept_invitation(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        id_token: Option<String>,
+    ) -> Result<AcceptedInvitation> {
         let accepted = accept::accept(ctx.services(), &token, &ctx.request().client, id_token.as_deref()).await?;
         Ok(AcceptedInvitation {
             member_id: ID(accepted.member_id),

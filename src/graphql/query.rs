@@ -6,24 +6,24 @@ use async_graphql::{Context, ID, InputObject, Object, Result, connection::Edge};
 use super::{
     ContextExt, loaders,
     types::{
-        Invitation, InvitationConnection, InvitationConnectionFields, Member, MemberConnection, MemberConnectionFields,
-        AuditEvent, EmailCheck, Organization, PublicInvitation, Role, SsoProvider, Viewer,
+        AuditEvent, EmailCheck, Invitation, InvitationConnection, InvitationConnectionFields, Member, MemberConnection,
+        MemberConnectionFields, Organization, PublicInvitation, Role, SsoProvider, Viewer,
     },
 };
-use async_graphql::connection::{Connection, EmptyFields};
 use crate::{
     audit,
     domain::Email,
     identity::sso::{self, SsoPolicy},
     invitations::{
-        policy::{EmailPolicy, Verdict},
         accept,
         lifecycle::{self, InvitationFilter},
+        policy::{EmailPolicy, Verdict},
         sheet,
     },
     members::{self, InvitationStatus, MemberFilter, MemberOrder},
     pagination, roles,
 };
+use async_graphql::connection::{Connection, EmptyFields};
 
 #[derive(Default)]
 pub struct Query;
@@ -80,7 +80,9 @@ impl Query {
     }
 
     /// The organization's members, a page at a time (`first` 1..=100, default 50).
-    #[graphql(complexity = "first.unwrap_or(pagination::DEFAULT_FIRST).clamp(1, pagination::MAX_FIRST) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.unwrap_or(pagination::DEFAULT_FIRST).clamp(1, pagination::MAX_FIRST) as usize * child_complexity + 1"
+    )]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -104,9 +106,7 @@ impl Query {
             MemberConnectionFields { tenant, filter, now },
         );
         connection.edges.extend(
-            page.members
-                .into_iter()
-                .map(|member| Edge::new(order.cursor_of(&member).encode(), Member(member))),
+            page.members.into_iter().map(|member| Edge::new(order.cursor_of(&member).encode(), Member(member))),
         );
         Ok(connection)
     }
@@ -127,7 +127,9 @@ impl Query {
     }
 
     /// Invitations, newest first (`first` 1..=100, default 50).
-    #[graphql(complexity = "first.unwrap_or(pagination::DEFAULT_FIRST).clamp(1, pagination::MAX_FIRST) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.unwrap_or(pagination::DEFAULT_FIRST).clamp(1, pagination::MAX_FIRST) as usize * child_complexity + 1"
+    )]
     async fn invitations(
         &self,
         ctx: &Context<'_>,
@@ -197,7 +199,13 @@ impl Query {
         Ok(emails
             .into_iter()
             .map(|raw| match Email::parse(&raw) {
-                Err(err) => EmailCheck { email: raw, valid: false, allowed: false, sso_provider: None, reason: Some(format!("the email {err}")) },
+                Err(err) => EmailCheck {
+                    email: raw,
+                    valid: false,
+                    allowed: false,
+                    sso_provider: None,
+                    reason: Some(format!("the email {err}")),
+                },
                 Ok(email) => {
                     let provider = policy.provider_for(&email).and_then(|found| {
                         providers.iter().find(|(p, _)| p.id == found.id).map(|(p, d)| SsoProvider(p.clone(), d.clone()))
@@ -214,7 +222,9 @@ impl Query {
     }
 
     /// The organization's audit trail, newest first.
-    #[graphql(complexity = "first.unwrap_or(pagination::DEFAULT_FIRST).clamp(1, pagination::MAX_FIRST) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.unwrap_or(pagination::DEFAULT_FIRST).clamp(1, pagination::MAX_FIRST) as usize * child_complexity + 1"
+    )]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
@@ -224,8 +234,14 @@ impl Query {
         let tenant = ctx.tenant()?;
         let first = pagination::page_size(first)?;
         let page = audit::page(ctx.db(), &tenant, first, after.as_deref()).await?;
-        let mut connection = Connection::with_additional_fields(after.is_some(), page.has_next_page, AuditEventConnectionFields { tenant });
-        connection.edges.extend(page.events.into_iter().map(|event| Edge::new(audit::cursor_of(&event), AuditEvent(event))));
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            AuditEventConnectionFields { tenant },
+        );
+        connection
+            .edges
+            .extend(page.events.into_iter().map(|event| Edge::new(audit::cursor_of(&event), AuditEvent(event))));
         Ok(connection)
     }
 }

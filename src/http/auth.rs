@@ -8,7 +8,11 @@ use axum::{
     http::request::Parts,
 };
 
-use crate::{AppError, app::AppState, identity::{self, Caller}};
+use crate::{
+    AppError,
+    app::AppState,
+    identity::{self, Caller},
+};
 
 /// An authenticated admin; the route's work is scoped to `self.0.tenant`.
 pub struct Admin(pub Caller);

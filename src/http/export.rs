@@ -24,7 +24,11 @@ pub const HEADER: [&str; 8] =
 /// Members per database round trip while exporting.
 const PAGE: u64 = 1_000;
 
-pub async fn members_csv(State(state): State<AppState>, Admin(caller): Admin, RawQuery(query): RawQuery) -> Result<Response> {
+pub async fn members_csv(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    RawQuery(query): RawQuery,
+) -> Result<Response> {
     let filter = parse_filter(query.as_deref().unwrap_or_default())?;
     let services = state.services.clone();
     let tenant = caller.tenant;
@@ -134,8 +138,14 @@ mod tests {
 
     #[test]
     fn parses_repeated_and_comma_separated_parameters() {
-        let filter = parse_filter("invitationStatus=NOT_INVITED&invitationStatus=pending,Expired&language=pt_br&search=%20Ana%20").unwrap();
-        assert_eq!(filter.statuses, vec![InvitationStatus::NotInvited, InvitationStatus::Pending, InvitationStatus::Expired]);
+        let filter = parse_filter(
+            "invitationStatus=NOT_INVITED&invitationStatus=pending,Expired&language=pt_br&search=%20Ana%20",
+        )
+        .unwrap();
+        assert_eq!(
+            filter.statuses,
+            vec![InvitationStatus::NotInvited, InvitationStatus::Pending, InvitationStatus::Expired]
+        );
         assert_eq!(filter.languages[0].as_str(), "pt-BR");
         assert_eq!(filter.search.as_deref(), Some("ana"));
         assert!(parse_filter("status=PENDING").is_err());

@@ -23,7 +23,12 @@ use crate::{
     identity,
 };
 
-pub async fn post(State(state): State<AppState>, ClientAddr(client): ClientAddr, headers: HeaderMap, body: Body) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
     let is_upload = content_type.as_deref().is_some_and(|ct| ct.starts_with("multipart/form-data"));
     // Only multipart requests carry sheets; everything else keeps the ordinary limit.
@@ -36,18 +41,15 @@ pub async fn post(State(state): State<AppState>, ClientAddr(client): ClientAddr,
         }
     };
     let options = MultipartOptions::default().max_file_size(UPLOAD_LIMIT).max_num_files(4);
-    let batch = match async_graphql::http::receive_batch_body(
-        content_type,
-        futures::io::Cursor::new(bytes.to_vec()),
-        options,
-    )
-    .await
-    {
-        Ok(batch) => batch,
-        Err(err) => {
-            return (StatusCode::BAD_REQUEST, error_body(code::BAD_USER_INPUT, &err.to_string())).into_response();
-        }
-    };
+    let batch =
+        match async_graphql::http::receive_batch_body(content_type, futures::io::Cursor::new(bytes.to_vec()), options)
+            .await
+        {
+            Ok(batch) => batch,
+            Err(err) => {
+                return (StatusCode::BAD_REQUEST, error_body(code::BAD_USER_INPUT, &err.to_string())).into_response();
+            }
+        };
     let auth = match identity::authenticate(&state.services, &headers).await {
         Ok(auth) => auth,
         Err(err) => return err.into_response(),
@@ -70,7 +72,9 @@ pub async fn get(
     };
     let request = match async_graphql::http::parse_query_string(&query) {
         Ok(request) => request,
-        Err(err) => return (StatusCode::BAD_REQUEST, error_body(code::BAD_USER_INPUT, &err.to_string())).into_response(),
+        Err(err) => {
+            return (StatusCode::BAD_REQUEST, error_body(code::BAD_USER_INPUT, &err.to_string())).into_response();
+        }
     };
     if is_mutation(&request.query) {
         let message = "mutations need POST";

@@ -38,13 +38,24 @@ pub struct LinksParams {
 
 /// `POST /invitations/links`: the sheet as the raw body. 200 with the links sheet; 422 with
 /// the report when nothing could be issued; a dry run answers the report (200 when clean).
-pub async fn links(State(state): State<AppState>, Admin(caller): Admin, Query(params): Query<LinksParams>, body: Body) -> Result<Response> {
+pub async fn links(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Query(params): Query<LinksParams>,
+    body: Body,
+) -> Result<Response> {
     // One byte more than allowed tells a sheet that is too large from one that just fits.
     let bytes = match axum::body::to_bytes(body, MAX_BYTES + 1).await {
         Ok(bytes) => bytes.to_vec(),
         Err(_) => {
-            let problem = SheetProblem::sheet(codes::TOO_LARGE, format!("the sheet is larger than {} MB: split it into several sheets", MAX_BYTES / 1_048_576));
-            return Ok(report_response(StatusCode::UNPROCESSABLE_ENTITY, &SheetReport { errors: vec![problem], ..Default::default() }));
+            let problem = SheetProblem::sheet(
+                codes::TOO_LARGE,
+                format!("the sheet is larger than {} MB: split it into several sheets", MAX_BYTES / 1_048_576),
+            );
+            return Ok(report_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SheetReport { errors: vec![problem], ..Default::default() },
+            ));
         }
     };
     let policy = invitations::policy_for(&state.services.db, &caller.tenant).await?;

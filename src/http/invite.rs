@@ -16,7 +16,11 @@ use crate::{
     members::InvitationStatus,
 };
 
-pub async fn page(State(state): State<AppState>, ClientAddr(client): ClientAddr, Path(token): Path<String>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Path(token): Path<String>,
+) -> Response {
     match accept::look_up(&state.services, &token, &client).await {
         Ok(Some(found)) => landing(&found, &token),
         Ok(None) => invalid(),
@@ -24,7 +28,11 @@ pub async fn page(State(state): State<AppState>, ClientAddr(client): ClientAddr,
     }
 }
 
-pub async fn accept(State(state): State<AppState>, ClientAddr(client): ClientAddr, Path(token): Path<String>) -> Response {
+pub async fn accept(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Path(token): Path<String>,
+) -> Response {
     match accept::accept(&state.services, &token, &client, None).await {
         Ok(accepted) => welcome(&accepted),
         Err(err) => failure(err),
@@ -63,7 +71,9 @@ fn landing(found: &PublicInvitation, token: &str) -> Response {
             found.invitation.expires_at.format("%B %-d, %Y at %H:%M UTC"),
             escape(token),
         ),
-        InvitationStatus::Accepted => format!("<h1>{org}</h1><p>This invitation for <strong>{email}</strong> was already accepted.</p>"),
+        InvitationStatus::Accepted => {
+            format!("<h1>{org}</h1><p>This invitation for <strong>{email}</strong> was already accepted.</p>")
+        }
         _ => format!("<h1>{org}</h1><p>This invitation is no longer valid. Ask your administrator for a new one.</p>"),
     };
     html(StatusCode::OK, "Your invitation", &body)
@@ -87,7 +97,11 @@ fn failure(err: AppError) -> Response {
         ),
         other => {
             let _ = other.client_message();
-            html(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "<h1>Something went wrong</h1><p>Please try again later.</p>")
+            html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "<h1>Something went wrong</h1><p>Please try again later.</p>",
+            )
         }
     }
 }
@@ -131,9 +145,21 @@ pub fn escape(text: &str) -> String {
 }
 
 /// `GET /invite/{token}/sso`: off to the organization's provider to sign in.
-pub async fn sso_start(State(state): State<AppState>, ClientAddr(client): ClientAddr, Path(token): Path<String>) -> Response {
+pub async fn sso_start(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Path(token): Path<String>,
+) -> Response {
     match crate::identity::flow::start(&state.services, &token, &client).await {
-        Ok(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url), (header::CACHE_CONTROL, "no-store".to_owned()), (header::REFERRER_POLICY, "no-referrer".to_owned())]).into_response(),
+        Ok(url) => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, url),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+                (header::REFERRER_POLICY, "no-referrer".to_owned()),
+            ],
+        )
+            .into_response(),
         Err(err) => failure(err),
     }
 }
@@ -146,7 +172,11 @@ pub struct Callback {
 }
 
 /// `GET /sso/callback`: back from the provider; accepts when the ID token is right.
-pub async fn sso_callback(State(state): State<AppState>, ClientAddr(client): ClientAddr, axum::extract::Query(callback): axum::extract::Query<Callback>) -> Response {
+pub async fn sso_callback(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    axum::extract::Query(callback): axum::extract::Query<Callback>,
+) -> Response {
     let (Some(code), Some(flow_state)) = (callback.code, callback.state) else {
         tracing::info!(error = ?callback.error, "SSO callback without a code");
         return invalid();

@@ -30,10 +30,18 @@ impl AdminIssuer {
         match (&config.admin_issuer, &config.admin_audience, &config.admin_org_claim) {
             (None, None, None) => Ok(None),
             (Some(issuer), Some(audience), Some(org_claim)) => {
-                let issuer = oidc::check_issuer_url(issuer).map_err(|err| anyhow::anyhow!("MUSTER_ADMIN_ISSUER: {err}"))?;
-                Ok(Some(Self { issuer, audience: audience.clone(), org_claim: org_claim.clone(), keys: RwLock::new(None) }))
+                let issuer =
+                    oidc::check_issuer_url(issuer).map_err(|err| anyhow::anyhow!("MUSTER_ADMIN_ISSUER: {err}"))?;
+                Ok(Some(Self {
+                    issuer,
+                    audience: audience.clone(),
+                    org_claim: org_claim.clone(),
+                    keys: RwLock::new(None),
+                }))
             }
-            _ => anyhow::bail!("set MUSTER_ADMIN_ISSUER, MUSTER_ADMIN_AUDIENCE and MUSTER_ADMIN_ORG_CLAIM together, or none of them"),
+            _ => anyhow::bail!(
+                "set MUSTER_ADMIN_ISSUER, MUSTER_ADMIN_AUDIENCE and MUSTER_ADMIN_ORG_CLAIM together, or none of them"
+            ),
         }
     }
 
@@ -60,7 +68,12 @@ impl AdminIssuer {
     }
 
     /// The admin a JWT proves, or `None` (with the reason logged).
-    pub async fn authenticate(&self, db: &impl ConnectionTrait, jwt: &str, now: DateTime<Utc>) -> crate::Result<Option<Caller>> {
+    pub async fn authenticate(
+        &self,
+        db: &impl ConnectionTrait,
+        jwt: &str,
+        now: DateTime<Utc>,
+    ) -> crate::Result<Option<Caller>> {
         let mut result = Err(Refusal::UnknownKey);
         for refresh in [false, true] {
             let Some(keys) = self.keys(refresh).await else { break };

@@ -13,7 +13,10 @@ pub const PREFIX: &str = "mst_";
 pub async fn create(db: &impl ConnectionTrait, tenant: &Tenant, name: &str, now: DateTime<Utc>) -> Result<SecretToken> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::bad_input("name", "give the token a name of 1 to 200 characters, saying who or what uses it"));
+        return Err(AppError::bad_input(
+            "name",
+            "give the token a name of 1 to 200 characters, saying who or what uses it",
+        ));
     }
     let token = SecretToken::generate(PREFIX);
     api_token::ActiveModel {
@@ -26,7 +29,16 @@ pub async fn create(db: &impl ConnectionTrait, tenant: &Tenant, name: &str, now:
     .insert(db)
     .await?;
     tracing::info!(organization_id = tenant.organization_id(), token_name = name, "api token created");
-    crate::audit::record(db, tenant.organization_id(), "cli", crate::audit::action::TOKEN_CREATED, None, serde_json::json!({ "name": name }), now).await;
+    crate::audit::record(
+        db,
+        tenant.organization_id(),
+        "cli",
+        crate::audit::action::TOKEN_CREATED,
+        None,
+        serde_json::json!({ "name": name }),
+        now,
+    )
+    .await;
     Ok(token)
 }
 
@@ -40,7 +52,5 @@ pub async fn authenticate(db: &impl ConnectionTrait, presented: &str) -> Result<
         .find_also_related(organization::Entity)
         .one(db)
         .await?;
-    Ok(found.and_then(|(token, org)| {
-        org.map(|org| Caller { tenant: Tenant::new(org.id), name: token.name })
-    }))
+    Ok(found.and_then(|(token, org)| org.map(|org| Caller { tenant: Tenant::new(org.id), name: token.name })))
 }

@@ -6,13 +6,16 @@
 use chrono::Duration;
 use entity::{invitation, organization, sso_flow, sso_provider};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
     core::{CoreAuthenticationFlow, CoreClient},
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
-use super::{oidc::{self, NonceCheck}, sso};
+use super::{
+    oidc::{self, NonceCheck},
+    sso,
+};
 use crate::{
     AppError, Result,
     domain::SecretToken,
@@ -81,7 +84,10 @@ pub async fn start(services: &Services, token: &str, client: &str) -> Result<Str
     .insert(&services.db)
     .await?;
     // Old flows are of no use; remove them as new ones start.
-    sso_flow::Entity::delete_many().filter(sso_flow::Column::ExpiresAt.lt(now - Duration::days(1))).exec(&services.db).await?;
+    sso_flow::Entity::delete_many()
+        .filter(sso_flow::Column::ExpiresAt.lt(now - Duration::days(1)))
+        .exec(&services.db)
+        .await?;
     Ok(url.to_string())
 }
 
@@ -102,9 +108,18 @@ pub async fn finish(services: &Services, code: &str, state: &str, client: &str) 
         return Err(AppError::InvalidInvitation);
     }
     let flow = sso_flow::Entity::find_by_id(hash).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
-    let found = invitation::Entity::find_by_id(flow.invitation_id).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
-    let organization = organization::Entity::find_by_id(found.organization_id).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
-    let provider = sso_provider::Entity::find_by_id(flow.provider_id).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
+    let found = invitation::Entity::find_by_id(flow.invitation_id)
+        .one(&services.db)
+        .await?
+        .ok_or(AppError::InvalidInvitation)?;
+    let organization = organization::Entity::find_by_id(found.organization_id)
+        .one(&services.db)
+        .await?
+        .ok_or(AppError::InvalidInvitation)?;
+    let provider = sso_provider::Entity::find_by_id(flow.provider_id)
+        .one(&services.db)
+        .await?
+        .ok_or(AppError::InvalidInvitation)?;
     let oidc_client = client_for(services, &provider, now).await?;
     let request = oidc_client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
@@ -124,5 +139,12 @@ pub async fn finish(services: &Services, code: &str, state: &str, client: &str) 
     };
     let jwt = id_token.to_string();
     let nonce = Nonce::new(flow.nonce.clone());
-    accept::accept_found(services, found, organization, client, Proof::IdToken { jwt: &jwt, nonce: NonceCheck::Expect(&nonce) }).await
+    accept::accept_found(
+        services,
+        found,
+        organization,
+        client,
+        Proof::IdToken { jwt: &jwt, nonce: NonceCheck::Expect(&nonce) },
+    )
+    .await
 }

@@ -39,9 +39,9 @@ impl Auth {
     pub fn caller(&self) -> Result<&Caller> {
         match self {
             Self::Admin(caller) => Ok(caller),
-            Self::Anonymous => Err(AppError::Unauthenticated(
-                "authentication required: send `Authorization: Bearer <token>`",
-            )),
+            Self::Anonymous => {
+                Err(AppError::Unauthenticated("authentication required: send `Authorization: Bearer <token>`"))
+            }
             Self::Invalid => Err(AppError::Unauthenticated("the bearer token is not valid")),
         }
     }

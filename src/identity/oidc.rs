@@ -88,7 +88,8 @@ pub async fn discover(issuer: &IssuerUrl) -> Result<CoreProviderMetadata, Provid
     let url = format!("{}/.well-known/openid-configuration", issuer.as_str().trim_end_matches('/'));
     let client = http_client();
     // First the document itself, to tell "unreachable" from "not OpenID" from "another issuer".
-    let response = client.get(&url).send().await.map_err(|err| ProviderError::Unreachable(url.clone(), without_url(&err)))?;
+    let response =
+        client.get(&url).send().await.map_err(|err| ProviderError::Unreachable(url.clone(), without_url(&err)))?;
     if !response.status().is_success() {
         return Err(ProviderError::NotOpenId(url.clone(), format!("it answered HTTP {}", response.status())));
     }
@@ -152,15 +153,18 @@ pub fn verify(
     now: DateTime<Utc>,
 ) -> Result<Claims, Refusal> {
     let token: Token = jwt.trim().parse().map_err(|err: serde_json::Error| Refusal::Malformed(err.to_string()))?;
-    let mut verifier = CoreIdTokenVerifier::new_public_client(ClientId::new(client_id.to_owned()), issuer.clone(), keys.clone())
-        .set_allowed_algs(ALLOWED_ALGS)
-        .set_time_fn(move || now);
+    let mut verifier =
+        CoreIdTokenVerifier::new_public_client(ClientId::new(client_id.to_owned()), issuer.clone(), keys.clone())
+            .set_allowed_algs(ALLOWED_ALGS)
+            .set_time_fn(move || now);
     if matches!(nonce, NonceCheck::AccessToken) {
         verifier = verifier.allow_all_jose_types();
     }
     let result = match nonce {
         NonceCheck::Expect(expected) => token.claims(&verifier, expected).cloned(),
-        NonceCheck::ClientKept | NonceCheck::AccessToken => token.claims(&verifier, |_: Option<&Nonce>| Ok(())).cloned(),
+        NonceCheck::ClientKept | NonceCheck::AccessToken => {
+            token.claims(&verifier, |_: Option<&Nonce>| Ok(())).cloned()
+        }
     };
     result.map_err(|err| match err {
         openidconnect::ClaimsVerificationError::SignatureVerification(

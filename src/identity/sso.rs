@@ -5,10 +5,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{sso_domain, sso_provider};
-use openidconnect::{IssuerUrl, core::{CoreJsonWebKeySet, CoreProviderMetadata}};
+use openidconnect::{
+    IssuerUrl,
+    core::{CoreJsonWebKeySet, CoreProviderMetadata},
+};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 
 use super::oidc::{self, ProviderError};
@@ -25,11 +28,48 @@ const KEYS_MAX_AGE: Duration = Duration::hours(1);
 
 /// Mail services anyone can sign up to: never an organization's SSO domain.
 const PUBLIC_MAIL_DOMAINS: &[&str] = &[
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "hotmail.fr", "live.com", "live.fr",
-    "msn.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com", "aol.com", "icloud.com", "me.com", "mac.com",
-    "proton.me", "protonmail.com", "pm.me", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.com",
-    "yandex.ru", "mail.ru", "zoho.com", "fastmail.com", "tutanota.com", "hey.com", "qq.com", "163.com", "126.com",
-    "orange.fr", "free.fr", "laposte.net", "t-online.de", "libero.it", "uol.com.br", "bol.com.br",
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "hotmail.fr",
+    "live.com",
+    "live.fr",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "yahoo.fr",
+    "ymail.com",
+    "aol.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "gmx.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "mail.com",
+    "yandex.com",
+    "yandex.ru",
+    "mail.ru",
+    "zoho.com",
+    "fastmail.com",
+    "tutanota.com",
+    "hey.com",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "orange.fr",
+    "free.fr",
+    "laposte.net",
+    "t-online.de",
+    "libero.it",
+    "uol.com.br",
+    "bol.com.br",
 ];
 
 /// A provider as configured by an admin.
@@ -62,7 +102,9 @@ pub fn normalise_domain(input: &str) -> std::result::Result<String, String> {
         return Err(format!("`{input}` is not a domain name like `example.com`"));
     }
     if PUBLIC_MAIL_DOMAINS.contains(&ascii.as_str()) {
-        return Err(format!("`{ascii}` is a public mail service; anyone can have an address there, so it cannot be an SSO domain"));
+        return Err(format!(
+            "`{ascii}` is a public mail service; anyone can have an address there, so it cannot be an SSO domain"
+        ));
     }
     Ok(ascii)
 }
@@ -79,7 +121,12 @@ fn covers(provider: &sso_provider::Model, domains: &[String], domain: &str) -> b
 /// Configures the provider with this issuer (creating or replacing it): runs discovery and
 /// refuses an issuer that is unreachable, not OpenID, or that names another issuer.
 #[tracing::instrument(skip_all, fields(issuer = %input.issuer_url))]
-pub async fn configure(db: &DatabaseConnection, tenant: &Tenant, input: ProviderInput, now: DateTime<Utc>) -> Result<(sso_provider::Model, Vec<String>)> {
+pub async fn configure(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    input: ProviderInput,
+    now: DateTime<Utc>,
+) -> Result<(sso_provider::Model, Vec<String>)> {
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::bad_input("input.name", "give the provider a name of 1 to 200 characters"));
@@ -88,7 +135,8 @@ pub async fn configure(db: &DatabaseConnection, tenant: &Tenant, input: Provider
     if client_id.is_empty() || client_id.len() > 500 {
         return Err(AppError::bad_input("input.clientId", "give the client id the provider issued to muster"));
     }
-    let issuer = oidc::check_issuer_url(&input.issuer_url).map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
+    let issuer =
+        oidc::check_issuer_url(&input.issuer_url).map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
     let mut domains = Vec::new();
     for domain in &input.domains {
         let domain = normalise_domain(domain).map_err(|message| AppError::bad_input("input.domains", message))?;
@@ -97,11 +145,15 @@ pub async fn configure(db: &DatabaseConnection, tenant: &Tenant, input: Provider
         }
     }
     if domains.is_empty() {
-        return Err(AppError::bad_input("input.domains", "list the mail domains whose people sign in with this provider"));
+        return Err(AppError::bad_input(
+            "input.domains",
+            "list the mail domains whose people sign in with this provider",
+        ));
     }
     let metadata = oidc::discover(&issuer).await.map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
     let metadata_json = serde_json::to_string(&metadata).map_err(|err| AppError::Internal(err.into()))?;
-    let keys = oidc::fetch_keys(metadata.jwks_uri()).await.map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
+    let keys =
+        oidc::fetch_keys(metadata.jwks_uri()).await.map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
     let keys_json = serde_json::to_string(&keys).map_err(|err| AppError::Internal(err.into()))?;
     let secret = input.client_secret.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
 
@@ -147,7 +199,11 @@ pub async fn configure(db: &DatabaseConnection, tenant: &Tenant, input: Provider
         .insert(&txn)
         .await
         .map_err(|err| {
-            AppError::conflict_on_unique(err, || format!("input.domains: `{domain}` already belongs to an SSO provider; a domain routes to one organization"))
+            AppError::conflict_on_unique(err, || {
+                format!(
+                    "input.domains: `{domain}` already belongs to an SSO provider; a domain routes to one organization"
+                )
+            })
         })?;
     }
     txn.commit().await?;
@@ -203,7 +259,10 @@ impl SsoPolicy {
     /// The provider an address signs in with, if its domain is one of theirs.
     pub fn provider_for(&self, email: &Email) -> Option<&sso_provider::Model> {
         let domain = email_domain(email);
-        self.providers.iter().find(|(provider, domains)| covers(provider, domains, &domain)).map(|(provider, _)| provider)
+        self.providers
+            .iter()
+            .find(|(provider, domains)| covers(provider, domains, &domain))
+            .map(|(provider, _)| provider)
     }
 }
 
@@ -212,7 +271,8 @@ impl EmailPolicy for SsoPolicy {
         if self.providers.is_empty() || self.provider_for(email).is_some() {
             return Verdict::Allowed;
         }
-        let domains: Vec<String> = self.providers.iter().flat_map(|(_, d)| d.iter().map(|d| format!("`{d}`"))).collect();
+        let domains: Vec<String> =
+            self.providers.iter().flat_map(|(_, d)| d.iter().map(|d| format!("`{d}`"))).collect();
         let names: Vec<&str> = self.providers.iter().map(|(p, _)| p.name.as_str()).collect();
         if self.providers.iter().any(|(provider, _)| provider.enforced) {
             Verdict::Refused {
@@ -226,7 +286,10 @@ impl EmailPolicy for SsoPolicy {
         } else {
             Verdict::Warning {
                 code: codes::EMAIL_DOMAIN_OUTSIDE_SSO,
-                message: format!("`{email}` is outside the SSO domains ({}); the member will not sign in with SSO", domains.join(", ")),
+                message: format!(
+                    "`{email}` is outside the SSO domains ({}); the member will not sign in with SSO",
+                    domains.join(", ")
+                ),
             }
         }
     }
@@ -245,7 +308,8 @@ pub async fn metadata_and_keys(
     if let (Some(metadata), Some(keys), true, false) = (&cached, &keys, fresh, refresh) {
         return Ok((metadata.clone(), keys.clone()));
     }
-    let issuer = IssuerUrl::new(provider.issuer_url.clone()).map_err(|err| ProviderError::BadUrl(provider.issuer_url.clone(), err.to_string()))?;
+    let issuer = IssuerUrl::new(provider.issuer_url.clone())
+        .map_err(|err| ProviderError::BadUrl(provider.issuer_url.clone(), err.to_string()))?;
     let metadata = match oidc::discover(&issuer).await {
         Ok(metadata) => metadata,
         // A provider outage with keys on file: keep using them rather than failing everyone.
@@ -259,7 +323,10 @@ pub async fn metadata_and_keys(
     };
     let keys = oidc::fetch_keys(metadata.jwks_uri()).await?;
     let update = sso_provider::Entity::update_many()
-        .col_expr(sso_provider::Column::Metadata, sea_orm::sea_query::Expr::value(serde_json::to_string(&metadata).ok()))
+        .col_expr(
+            sso_provider::Column::Metadata,
+            sea_orm::sea_query::Expr::value(serde_json::to_string(&metadata).ok()),
+        )
         .col_expr(sso_provider::Column::Jwks, sea_orm::sea_query::Expr::value(serde_json::to_string(&keys).ok()))
         .col_expr(sso_provider::Column::FetchedAt, sea_orm::sea_query::Expr::value(Some(now)))
         .filter(sso_provider::Column::Id.eq(provider.id))

@@ -5,10 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{invitation, invitation_role, member, member_role, organization};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
 
 use super::{state, status_of};
 use crate::{
@@ -53,7 +50,9 @@ fn limiter_key(client: &str) -> String {
 
 async fn refuse(services: &Services, client: &str, reason: &str) -> AppError {
     tracing::info!(client, reason, "invitation refused");
-    if let Err(err) = ratelimit::record(&services.db, &limiter_key(client), INVITATION_FAILURES, services.clock.now()).await {
+    if let Err(err) =
+        ratelimit::record(&services.db, &limiter_key(client), INVITATION_FAILURES, services.clock.now()).await
+    {
         tracing::error!(error = %err, "cannot count a failed invitation attempt");
     }
     AppError::InvalidInvitation
@@ -98,7 +97,10 @@ pub async fn look_up(services: &Services, token: &str, client: &str) -> Result<O
 }
 
 /// The SSO provider whose domains cover the invitation's address, if any.
-pub async fn sso_provider_of(db: &impl ConnectionTrait, found: &invitation::Model) -> Result<Option<entity::sso_provider::Model>> {
+pub async fn sso_provider_of(
+    db: &impl ConnectionTrait,
+    found: &invitation::Model,
+) -> Result<Option<entity::sso_provider::Model>> {
     let policy = SsoPolicy::load(db, &Tenant::new(found.organization_id)).await?;
     Ok(Email::parse(&found.email).ok().and_then(|email| policy.provider_for(&email).cloned()))
 }
@@ -151,10 +153,12 @@ pub async fn accept_found(
     let identity = match (sso_provider_of(&services.db, &found).await?, proof) {
         (None, _) => None,
         (Some(_), Proof::LinkOnly) => return Err(refused("SSO sign-in required, no ID token given".into()).await),
-        (Some(provider), Proof::IdToken { jwt, nonce }) => match verify_identity(services, &provider, &found, jwt, nonce, now).await {
-            Ok(subject) => Some((subject, provider.id)),
-            Err(reason) => return Err(refused(reason).await),
-        },
+        (Some(provider), Proof::IdToken { jwt, nonce }) => {
+            match verify_identity(services, &provider, &found, jwt, nonce, now).await {
+                Ok(subject) => Some((subject, provider.id)),
+                Err(reason) => return Err(refused(reason).await),
+            }
+        }
     };
     match complete(&services.db, &found, now, identity).await? {
         Some(member) => {
@@ -189,7 +193,8 @@ async fn verify_identity(
     let issuer = openidconnect::IssuerUrl::new(provider.issuer_url.clone()).map_err(|err| err.to_string())?;
     let mut outcome = Err(Refusal::UnknownKey);
     for refresh in [false, true] {
-        let (_, keys) = sso::metadata_and_keys(&services.db, provider, refresh, now).await.map_err(|err| err.to_string())?;
+        let (_, keys) =
+            sso::metadata_and_keys(&services.db, provider, refresh, now).await.map_err(|err| err.to_string())?;
         let check = match &nonce {
             NonceCheck::Expect(expected) => NonceCheck::Expect(expected),
             NonceCheck::ClientKept => NonceCheck::ClientKept,
@@ -259,10 +264,8 @@ async fn complete(
             .col_expr(member::Column::EmailKey, Expr::value(email_key));
     }
     update.filter(member::Column::Id.eq(member.id)).exec(&txn).await?;
-    let roles = invitation_role::Entity::find()
-        .filter(invitation_role::Column::InvitationId.eq(found.id))
-        .all(&txn)
-        .await?;
+    let roles =
+        invitation_role::Entity::find().filter(invitation_role::Column::InvitationId.eq(found.id)).all(&txn).await?;
     if !roles.is_empty() {
         member_role::Entity::insert_many(roles.into_iter().map(|link| member_role::ActiveModel {
             member_id: sea_orm::Set(member.id),

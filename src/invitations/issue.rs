@@ -58,12 +58,13 @@ pub async fn issue(
     let count = candidates.len();
     // Random bytes and SHA-256 for many rows is CPU work: off the async threads.
     let secrets = tokio::task::spawn_blocking(move || {
-        (0..count).map(|_| {
-            let token = SecretToken::generate(TOKEN_PREFIX);
-            let hash = token.hash();
-            (token.reveal().to_owned(), hash)
-        })
-        .collect::<Vec<_>>()
+        (0..count)
+            .map(|_| {
+                let token = SecretToken::generate(TOKEN_PREFIX);
+                let hash = token.hash();
+                (token.reveal().to_owned(), hash)
+            })
+            .collect::<Vec<_>>()
     })
     .await
     .map_err(|err| AppError::Internal(err.into()))?;
@@ -113,22 +114,23 @@ async fn issue_once(
 
     let public_ids: Vec<String> = candidates.iter().map(|_| PublicId::generate().into_inner()).collect();
     for ((chunk, ids), secrets) in candidates.chunks(CHUNK).zip(public_ids.chunks(CHUNK)).zip(secrets.chunks(CHUNK)) {
-        let rows = chunk.iter().zip(ids).zip(secrets).map(|((candidate, public_id), (_, hash))| invitation::ActiveModel {
-            public_id: Set(public_id.clone()),
-            organization_id: Set(tenant.organization_id()),
-            member_id: Set(candidate.member.id),
-            batch_id: Set(batch.as_ref().map(|b| b.id)),
-            email: Set(candidate.email.as_str().to_owned()),
-            language: Set(candidate.language.as_str().to_owned()),
-            token_hash: Set(hash.clone()),
-            status: Set(state::PENDING.to_owned()),
-            created_by: Set(request.created_by.clone()),
-            created_at: Set(now),
-            expires_at: Set(request.expires_at),
-            accepted_at: Set(None),
-            revoked_at: Set(None),
-            ..Default::default()
-        });
+        let rows =
+            chunk.iter().zip(ids).zip(secrets).map(|((candidate, public_id), (_, hash))| invitation::ActiveModel {
+                public_id: Set(public_id.clone()),
+                organization_id: Set(tenant.organization_id()),
+                member_id: Set(candidate.member.id),
+                batch_id: Set(batch.as_ref().map(|b| b.id)),
+                email: Set(candidate.email.as_str().to_owned()),
+                language: Set(candidate.language.as_str().to_owned()),
+                token_hash: Set(hash.clone()),
+                status: Set(state::PENDING.to_owned()),
+                created_by: Set(request.created_by.clone()),
+                created_at: Set(now),
+                expires_at: Set(request.expires_at),
+                accepted_at: Set(None),
+                revoked_at: Set(None),
+                ..Default::default()
+            });
         invitation::Entity::insert_many(rows).exec(&txn).await?;
 
         // The new rows' ids, to attach their roles (two columns, not whole rows).
@@ -176,7 +178,11 @@ async fn issue_once(
     let issued = public_ids
         .into_iter()
         .zip(secrets)
-        .map(|(invitation_id, (token, _))| Issued { invitation_id, token: token.clone(), expires_at: request.expires_at })
+        .map(|(invitation_id, (token, _))| Issued {
+            invitation_id,
+            token: token.clone(),
+            expires_at: request.expires_at,
+        })
         .collect();
     Ok((batch, issued))
 }
@@ -184,7 +190,12 @@ async fn issue_once(
 /// Revokes the pending invitations of these members of the tenant (their links stop working).
 /// Matched by member through the partial index of pending invitations; the member ids are
 /// the tenant's own.
-pub async fn revoke_pending_of(db: &impl ConnectionTrait, _tenant: &Tenant, member_ids: &[i64], now: DateTime<Utc>) -> Result<u64> {
+pub async fn revoke_pending_of(
+    db: &impl ConnectionTrait,
+    _tenant: &Tenant,
+    member_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<u64> {
     let result = invitation::Entity::update_many()
         .col_expr(invitation::Column::Status, Expr::value(state::REVOKED))
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))

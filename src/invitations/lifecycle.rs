@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{invitation, invitation_role, member, role};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait, LikeExpr},
 };
 
@@ -131,20 +130,34 @@ pub async fn revoke(services: &Services, caller: &Caller, id: &str) -> Result<in
     let revoked = tenant.invitation(&txn, id).await?;
     txn.commit().await?;
     tracing::info!(invitation = %revoked.public_id, "invitation revoked");
-    audit::record(&services.db, tenant.organization_id(), &caller.name, audit::action::INVITATION_REVOKED, Some(&revoked.public_id), serde_json::json!({}), now)
-        .await;
+    audit::record(
+        &services.db,
+        tenant.organization_id(),
+        &caller.name,
+        audit::action::INVITATION_REVOKED,
+        Some(&revoked.public_id),
+        serde_json::json!({}),
+        now,
+    )
+    .await;
     Ok(revoked)
 }
 
 /// A new link for the same member, address, language and roles; the old link stops working.
 #[tracing::instrument(skip(services, caller, policy))]
-pub async fn resend(services: &Services, caller: &Caller, policy: &dyn EmailPolicy, id: &str) -> Result<(invitation::Model, String)> {
+pub async fn resend(
+    services: &Services,
+    caller: &Caller,
+    policy: &dyn EmailPolicy,
+    id: &str,
+) -> Result<(invitation::Model, String)> {
     let tenant = caller.tenant;
     let old = tenant.invitation(&services.db, id).await?;
     if old.status == state::ACCEPTED {
         return Err(AppError::Conflict("this invitation was already accepted".into()));
     }
-    let member = member::Entity::find_by_id(old.member_id).one(&services.db).await?.ok_or(AppError::NotFound("member"))?;
+    let member =
+        member::Entity::find_by_id(old.member_id).one(&services.db).await?.ok_or(AppError::NotFound("member"))?;
     let roles = roles_of_invitations(&services.db, &tenant, &[old.id]).await?.remove(&old.id).unwrap_or_default();
     let request = InviteRequest {
         member_id: member.public_id,
@@ -192,8 +205,12 @@ fn select(db_filter: &InvitationFilter, tenant: &Tenant, now: DateTime<Utc>) -> 
             any = any.add(match status {
                 InvitationStatus::Accepted => Condition::all().add(is(state::ACCEPTED)),
                 InvitationStatus::Revoked => Condition::all().add(is(state::REVOKED)),
-                InvitationStatus::Pending => Condition::all().add(is(state::PENDING)).add(invitation::Column::ExpiresAt.gt(now)),
-                InvitationStatus::Expired => Condition::all().add(is(state::PENDING)).add(invitation::Column::ExpiresAt.lte(now)),
+                InvitationStatus::Pending => {
+                    Condition::all().add(is(state::PENDING)).add(invitation::Column::ExpiresAt.gt(now))
+                }
+                InvitationStatus::Expired => {
+                    Condition::all().add(is(state::PENDING)).add(invitation::Column::ExpiresAt.lte(now))
+                }
                 // An invitation is never "not invited".
                 InvitationStatus::NotInvited => Condition::all().add(invitation::Column::Id.lt(0)),
             });
@@ -219,7 +236,11 @@ fn select(db_filter: &InvitationFilter, tenant: &Tenant, now: DateTime<Utc>) -> 
         select = select.filter(invitation::Column::BatchId.in_subquery(batches));
     }
     if let Some(search) = db_filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped: String = search.to_lowercase().chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+        let escaped: String = search
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+            .collect();
         select = select.filter(
             Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(invitation::Column::Email)))
                 .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
@@ -252,13 +273,22 @@ pub fn cursor_of(invitation: &invitation::Model) -> String {
     Cursor { ordering: ORDERING.into(), id: invitation.id, key: String::new() }.encode()
 }
 
-pub async fn count(db: &impl ConnectionTrait, tenant: &Tenant, filter: &InvitationFilter, now: DateTime<Utc>) -> Result<u64> {
+pub async fn count(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    filter: &InvitationFilter,
+    now: DateTime<Utc>,
+) -> Result<u64> {
     use sea_orm::PaginatorTrait;
     Ok(select(filter, tenant, now).count(db).await?)
 }
 
 /// The newest invitation of each of these members.
-pub async fn latest_of_members(db: &impl ConnectionTrait, tenant: &Tenant, member_ids: &[i64]) -> Result<HashMap<i64, invitation::Model>> {
+pub async fn latest_of_members(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    member_ids: &[i64],
+) -> Result<HashMap<i64, invitation::Model>> {
     let rows = tenant
         .invitations()
         .filter(invitation::Column::MemberId.is_in(member_ids.iter().copied()))
@@ -273,7 +303,11 @@ pub async fn latest_of_members(db: &impl ConnectionTrait, tenant: &Tenant, membe
 }
 
 /// The roles each of these invitations grants.
-pub async fn roles_of_invitations(db: &impl ConnectionTrait, tenant: &Tenant, invitation_ids: &[i64]) -> Result<HashMap<i64, Vec<role::Model>>> {
+pub async fn roles_of_invitations(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    invitation_ids: &[i64],
+) -> Result<HashMap<i64, Vec<role::Model>>> {
     let rows = invitation_role::Entity::find()
         .find_also_related(role::Entity)
         .filter(invitation_role::Column::InvitationId.is_in(invitation_ids.iter().copied()))
@@ -291,7 +325,11 @@ pub async fn roles_of_invitations(db: &impl ConnectionTrait, tenant: &Tenant, in
 }
 
 /// Members by row id (for invitations' `member`).
-pub async fn members_by_id(db: &impl ConnectionTrait, tenant: &Tenant, ids: &[i64]) -> Result<HashMap<i64, member::Model>> {
+pub async fn members_by_id(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    ids: &[i64],
+) -> Result<HashMap<i64, member::Model>> {
     Ok(tenant
         .members()
         .filter(member::Column::Id.is_in(ids.iter().copied()))

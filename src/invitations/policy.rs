@@ -7,12 +7,17 @@ use crate::domain::Email;
 pub enum Verdict {
     Allowed,
     /// Not invitable: the row is an error with this code and message.
-    Refused { code: &'static str, message: String },
+    Refused {
+        code: &'static str,
+        message: String,
+    },
     /// Invitable, but the admin should know: a warning with this code and message.
-    Warning { code: &'static str, message: String },
+    Warning {
+        code: &'static str,
+        message: String,
+    },
 }
 
 pub trait EmailPolicy: Send + Sync {
     fn check(&self, email: &Email) -> Verdict;
 }
-

@@ -17,7 +17,8 @@ use crate::{
 };
 
 pub const TEMPLATE_HEADER: [&str; 4] = ["Team Member ID", "Email", "Language", "Role IDs"];
-pub const LINKS_HEADER: [&str; 6] = ["Team Member ID", "Email", "Language", "Role IDs", "Invitation Link", "Expires At"];
+pub const LINKS_HEADER: [&str; 6] =
+    ["Team Member ID", "Email", "Language", "Role IDs", "Invitation Link", "Expires At"];
 
 /// The sample sheet: the header and one example row (with two roles in one cell).
 pub fn template() -> String {
@@ -150,9 +151,7 @@ pub async fn generate_links(
 
     let rows = report.rows.clone();
     report.csv = Some(
-        tokio::task::spawn_blocking(move || links_sheet(&rows))
-            .await
-            .map_err(|err| AppError::Internal(err.into()))?,
+        tokio::task::spawn_blocking(move || links_sheet(&rows)).await.map_err(|err| AppError::Internal(err.into()))?,
     );
     Ok(report)
 }
@@ -164,7 +163,14 @@ fn links_sheet(rows: &[ReportRow]) -> Vec<u8> {
         let (Some(link), Some(expires_at)) = (&row.link, row.expires_at) else { continue };
         let role_ids = row.role_ids.join(",");
         let expires_at = expires_at.to_rfc3339_opts(SecondsFormat::Secs, true);
-        out.row([row.member_id.as_str(), row.email.as_str(), row.language.as_str(), role_ids.as_str(), link.as_str(), expires_at.as_str()]);
+        out.row([
+            row.member_id.as_str(),
+            row.email.as_str(),
+            row.language.as_str(),
+            role_ids.as_str(),
+            link.as_str(),
+            expires_at.as_str(),
+        ]);
     }
     out.take()
 }

@@ -56,10 +56,17 @@ pub struct Checked {
 }
 
 #[tracing::instrument(skip_all, fields(rows = raw_rows.len()))]
-pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<RawRow>, rules: &Rules<'_>) -> Result<Checked> {
-    let member_ids: Vec<String> = raw_rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner).collect();
+pub async fn check(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    raw_rows: Vec<RawRow>,
+    rules: &Rules<'_>,
+) -> Result<Checked> {
+    let member_ids: Vec<String> =
+        raw_rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner).collect();
     let by_id = lookup(db, tenant, member::Column::PublicId, member_ids, |m| m.public_id.clone()).await?;
-    let email_keys: Vec<String> = raw_rows.iter().filter_map(|row| Email::parse(&row.email).ok()).map(|email| email.key()).collect();
+    let email_keys: Vec<String> =
+        raw_rows.iter().filter_map(|row| Email::parse(&row.email).ok()).map(|email| email.key()).collect();
     let by_email = owners_of(db, tenant, email_keys).await?;
     let roles: HashMap<String, role::Model> =
         crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id.clone(), role)).collect();
@@ -82,14 +89,22 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
         // `member` is set only when it can.
         let identified = by_id.get(raw.member_id.as_str());
         let member = if raw.member_id.is_empty() {
-            error(&mut errors, columns::MEMBER_ID, codes::MISSING_VALUE, "the Team Member ID is empty; copy it from the members export".into());
+            error(
+                &mut errors,
+                columns::MEMBER_ID,
+                codes::MISSING_VALUE,
+                "the Team Member ID is empty; copy it from the members export".into(),
+            );
             None
         } else if let Some(first) = first_line_of_member.get(&raw.member_id) {
             error(
                 &mut errors,
                 columns::MEMBER_ID,
                 codes::DUPLICATE_MEMBER,
-                format!("member `{}` is already on line {first}; the first line stands, remove this one", raw.member_id),
+                format!(
+                    "member `{}` is already on line {first}; the first line stands, remove this one",
+                    raw.member_id
+                ),
             );
             None
         } else {
@@ -100,7 +115,10 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
                         &mut errors,
                         columns::MEMBER_ID,
                         codes::UNKNOWN_MEMBER,
-                        format!("`{}` is not a team member of this organization; copy the id from the members export", raw.member_id),
+                        format!(
+                            "`{}` is not a team member of this organization; copy the id from the members export",
+                            raw.member_id
+                        ),
                     );
                     None
                 }
@@ -119,7 +137,12 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
 
         // Email
         let email = if raw.email.is_empty() {
-            error(&mut errors, columns::EMAIL, codes::MISSING_VALUE, "the Email is empty; write the address the member signs in with".into());
+            error(
+                &mut errors,
+                columns::EMAIL,
+                codes::MISSING_VALUE,
+                "the Email is empty; write the address the member signs in with".into(),
+            );
             None
         } else {
             match Email::parse(&raw.email) {
@@ -140,7 +163,8 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
                     } else {
                         first_line_of_email.insert(key.clone(), line);
                         // Only a row that names a member can tell that the address is someone else's.
-                        let owner = identified.and_then(|row_member| by_email.get(&key).filter(|owner| owner.id != row_member.id));
+                        let owner = identified
+                            .and_then(|row_member| by_email.get(&key).filter(|owner| owner.id != row_member.id));
                         if let Some(owner) = owner {
                             error(
                                 &mut errors,
@@ -173,7 +197,12 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
         // Language
         let language = if raw.language.is_empty() {
             let supported = rules.languages.tags().iter().map(Language::as_str).collect::<Vec<_>>().join(", ");
-            error(&mut errors, columns::LANGUAGE, codes::MISSING_VALUE, format!("the Language is empty; write one of {supported}"));
+            error(
+                &mut errors,
+                columns::LANGUAGE,
+                codes::MISSING_VALUE,
+                format!("the Language is empty; write one of {supported}"),
+            );
             None
         } else {
             match rules.languages.parse(&raw.language) {
@@ -202,10 +231,12 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
                 &mut errors,
                 columns::ROLE_IDS,
                 codes::MISSING_VALUE,
-                "the Role IDs are empty; give at least one role id from the roles list, several separated by commas".into(),
+                "the Role IDs are empty; give at least one role id from the roles list, several separated by commas"
+                    .into(),
             );
         } else {
-            let unknown: Vec<String> = raw.role_ids.iter().filter(|id| !roles.contains_key(id.as_str())).map(|id| format!("`{id}`")).collect();
+            let unknown: Vec<String> =
+                raw.role_ids.iter().filter(|id| !roles.contains_key(id.as_str())).map(|id| format!("`{id}`")).collect();
             if unknown.is_empty() {
                 row_roles = raw.role_ids.iter().filter_map(|id| roles.get(id.as_str()).cloned()).collect();
             } else {
@@ -213,7 +244,11 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
                     &mut errors,
                     columns::ROLE_IDS,
                     codes::UNKNOWN_ROLE,
-                    format!("{} {} not a role of this organization; copy role ids from the roles list", unknown.join(", "), if unknown.len() == 1 { "is" } else { "are" }),
+                    format!(
+                        "{} {} not a role of this organization; copy role ids from the roles list",
+                        unknown.join(", "),
+                        if unknown.len() == 1 { "is" } else { "are" }
+                    ),
                 );
             }
         }
@@ -225,7 +260,10 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
                         &mut checked.warnings,
                         columns::EMAIL,
                         codes::EMAIL_CHANGED,
-                        format!("the member's email on file is `{}`; the invitation goes to `{email}`, the address they must sign in with", member.email),
+                        format!(
+                            "the member's email on file is `{}`; the invitation goes to `{email}`, the address they must sign in with",
+                            member.email
+                        ),
                     );
                 }
                 if InvitationStatus::of(&member, rules.now) == InvitationStatus::Pending {
@@ -243,7 +281,14 @@ pub async fn check(db: &impl ConnectionTrait, tenant: &Tenant, raw_rows: Vec<Raw
         checked.errors.append(&mut errors);
         let language = candidate.as_ref().map(|c| c.language.to_string()).unwrap_or(raw.language);
         let email = candidate.as_ref().map(|c| c.email.to_string()).unwrap_or(raw.email);
-        checked.rows.push(CheckedRow { line, member_id: raw.member_id, email, language, role_ids: raw.role_ids, candidate });
+        checked.rows.push(CheckedRow {
+            line,
+            member_id: raw.member_id,
+            email,
+            language,
+            role_ids: raw.role_ids,
+            candidate,
+        });
     }
     Ok(checked)
 }
@@ -260,7 +305,11 @@ fn describe_parts(public_id: &str, name: Option<&str>, email: &str) -> String {
 }
 
 /// Who holds each of these addresses (lower-cased) in the tenant: only what a message needs.
-async fn owners_of(db: &impl ConnectionTrait, tenant: &Tenant, mut keys: Vec<String>) -> Result<HashMap<String, Owner>> {
+async fn owners_of(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    mut keys: Vec<String>,
+) -> Result<HashMap<String, Owner>> {
     keys.sort_unstable();
     keys.dedup();
     let mut owners = HashMap::with_capacity(keys.len());
@@ -268,7 +317,13 @@ async fn owners_of(db: &impl ConnectionTrait, tenant: &Tenant, mut keys: Vec<Str
         let rows = tenant
             .members()
             .select_only()
-            .columns([member::Column::EmailKey, member::Column::Id, member::Column::PublicId, member::Column::Name, member::Column::Email])
+            .columns([
+                member::Column::EmailKey,
+                member::Column::Id,
+                member::Column::PublicId,
+                member::Column::Name,
+                member::Column::Email,
+            ])
             .filter(member::Column::EmailKey.is_in(chunk.iter().cloned()))
             .into_tuple::<(String, i64, String, Option<String>, String)>()
             .all(db)

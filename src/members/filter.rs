@@ -64,7 +64,8 @@ impl MemberFilter {
                 .from(member_role::Entity)
                 .inner_join(
                     role::Entity,
-                    Expr::col((role::Entity, role::Column::Id)).equals((member_role::Entity, member_role::Column::RoleId)),
+                    Expr::col((role::Entity, role::Column::Id))
+                        .equals((member_role::Entity, member_role::Column::RoleId)),
                 )
                 .and_where(Expr::col((role::Entity, role::Column::OrganizationId)).eq(tenant.organization_id()))
                 .and_where(
@@ -75,7 +76,8 @@ impl MemberFilter {
             select = select.filter(member::Column::Id.in_subquery(holders));
         }
         if !self.languages.is_empty() {
-            select = select.filter(member::Column::Language.is_in(self.languages.iter().map(|l| l.as_str().to_owned())));
+            select =
+                select.filter(member::Column::Language.is_in(self.languages.iter().map(|l| l.as_str().to_owned())));
         }
         if let Some(search) = &self.search {
             let pattern = format!("%{}%", escape_like(search));
@@ -95,12 +97,12 @@ fn status_condition(status: InvitationStatus, now: DateTime<Utc>) -> Condition {
         InvitationStatus::NotInvited => Condition::all().add(state_is(state::NOT_INVITED)),
         InvitationStatus::Accepted => Condition::all().add(state_is(state::ACCEPTED)),
         InvitationStatus::Revoked => Condition::all().add(state_is(state::REVOKED)),
-        InvitationStatus::Pending => Condition::all()
-            .add(state_is(state::PENDING))
-            .add(member::Column::InvitationExpiresAt.gt(now)),
-        InvitationStatus::Expired => Condition::all()
-            .add(state_is(state::PENDING))
-            .add(member::Column::InvitationExpiresAt.lte(now)),
+        InvitationStatus::Pending => {
+            Condition::all().add(state_is(state::PENDING)).add(member::Column::InvitationExpiresAt.gt(now))
+        }
+        InvitationStatus::Expired => {
+            Condition::all().add(state_is(state::PENDING)).add(member::Column::InvitationExpiresAt.lte(now))
+        }
     }
 }
 

@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use entity::{member, member_role, role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 pub use filter::{MemberFilter, MemberOrder, MemberOrderField, OrderDirection};
@@ -77,7 +77,12 @@ fn email_taken(email: &str) -> String {
 
 /// Creates one member with their roles.
 #[tracing::instrument(skip(db, new), fields(email = %new.email))]
-pub async fn create(db: &DatabaseConnection, tenant: &Tenant, new: NewMember, now: DateTime<Utc>) -> Result<member::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    new: NewMember,
+    now: DateTime<Utc>,
+) -> Result<member::Model> {
     let mut created = create_many(db, tenant, vec![new], now, |_| "input".to_owned()).await?;
     Ok(created.remove(0))
 }
@@ -94,7 +99,10 @@ pub async fn create_many(
     field_of: impl Fn(usize) -> String,
 ) -> Result<Vec<member::Model>> {
     if news.len() > MAX_BATCH {
-        return Err(AppError::bad_input("input", format!("send at most {MAX_BATCH} members per call, got {}", news.len())));
+        return Err(AppError::bad_input(
+            "input",
+            format!("send at most {MAX_BATCH} members per call, got {}", news.len()),
+        ));
     }
     let mut first_index: HashMap<String, usize> = HashMap::new();
     for (index, new) in news.iter().enumerate() {
@@ -130,7 +138,9 @@ pub async fn create_many(
     }
     let keys: Vec<String> = first_index.keys().cloned().collect();
     for chunk in keys.chunks(INSERT_CHUNK) {
-        if let Some(existing) = tenant.members().filter(member::Column::EmailKey.is_in(chunk.to_vec())).one(&txn).await? {
+        if let Some(existing) =
+            tenant.members().filter(member::Column::EmailKey.is_in(chunk.to_vec())).one(&txn).await?
+        {
             let index = first_index[&existing.email_key];
             return Err(AppError::Conflict(format!("{}.email: {}", field_of(index), email_taken(&existing.email))));
         }
@@ -173,7 +183,11 @@ async fn insert_chunk(
         match member::Entity::insert_many(rows).exec(txn).await {
             Ok(_) => break ids,
             Err(err) if is_public_id_collision(&err) && attempts < 3 => attempts += 1,
-            Err(err) => return Err(AppError::conflict_on_unique(err, || "a member with one of these emails already exists".to_owned())),
+            Err(err) => {
+                return Err(AppError::conflict_on_unique(err, || {
+                    "a member with one of these emails already exists".to_owned()
+                }));
+            }
         }
     };
     let mut by_public_id: HashMap<String, member::Model> = tenant
@@ -294,12 +308,21 @@ pub async fn page(
     Ok(MemberPage { members, has_next_page })
 }
 
-pub async fn count(db: &impl ConnectionTrait, tenant: &Tenant, filter: &MemberFilter, now: DateTime<Utc>) -> Result<u64> {
+pub async fn count(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    filter: &MemberFilter,
+    now: DateTime<Utc>,
+) -> Result<u64> {
     Ok(filter.select(tenant, now).count(db).await?)
 }
 
 /// The roles of each of these members, by name, in one statement.
-pub async fn roles_of(db: &impl ConnectionTrait, tenant: &Tenant, member_ids: &[i64]) -> Result<HashMap<i64, Vec<role::Model>>> {
+pub async fn roles_of(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    member_ids: &[i64],
+) -> Result<HashMap<i64, Vec<role::Model>>> {
     let rows = member_role::Entity::find()
         .find_also_related(role::Entity)
         .filter(member_role::Column::MemberId.is_in(member_ids.iter().copied()))

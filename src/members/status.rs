@@ -59,7 +59,8 @@ impl InvitationStatus {
         let wanted: String = value.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
         Self::ALL.into_iter().find(|status| {
             let name = format!("{status:?}").to_lowercase();
-            let label: String = status.label().chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
+            let label: String =
+                status.label().chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
             wanted == name || wanted == label || (*status == Self::Pending && wanted == "pending")
         })
     }

@@ -9,7 +9,12 @@ use crate::{AppError, Result, domain::Slug, tenant::Tenant};
 
 pub const DEFAULT_SLUG: &str = "default";
 
-pub async fn create(db: &impl ConnectionTrait, slug: &Slug, name: &str, now: DateTime<Utc>) -> Result<organization::Model> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    slug: &Slug,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<organization::Model> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::bad_input("name", "give the organization a name of 1 to 200 characters"));
@@ -22,7 +27,9 @@ pub async fn create(db: &impl ConnectionTrait, slug: &Slug, name: &str, now: Dat
     }
     .insert(db)
     .await
-    .map_err(|err| AppError::conflict_on_unique(err, || format!("an organization with slug `{}` already exists", slug.as_str())))
+    .map_err(|err| {
+        AppError::conflict_on_unique(err, || format!("an organization with slug `{}` already exists", slug.as_str()))
+    })
 }
 
 pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<organization::Model>> {

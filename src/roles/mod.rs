@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{member_role, role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -107,7 +107,12 @@ pub async fn delete(db: &impl ConnectionTrait, tenant: &Tenant, id: &str) -> Res
 
 /// The tenant's roles with these public ids, in the order given, or `BAD_USER_INPUT` naming
 /// `field` and every id that is not one of the tenant's roles.
-pub async fn resolve(db: &impl ConnectionTrait, tenant: &Tenant, field: &str, ids: &[String]) -> Result<Vec<role::Model>> {
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    field: &str,
+    ids: &[String],
+) -> Result<Vec<role::Model>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -128,11 +133,7 @@ pub async fn resolve(db: &impl ConnectionTrait, tenant: &Tenant, field: &str, id
         ));
     }
     let mut seen = std::collections::HashSet::new();
-    Ok(wanted
-        .into_iter()
-        .filter(|id| seen.insert(*id))
-        .filter_map(|id| found.get(id).cloned())
-        .collect())
+    Ok(wanted.into_iter().filter(|id| seen.insert(*id)).filter_map(|id| found.get(id).cloned()).collect())
 }
 
 fn quote_list(items: &[&str]) -> String {

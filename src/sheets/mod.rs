@@ -16,11 +16,7 @@ pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// A cell that a spreadsheet would run as a formula gets a leading `'`, which spreadsheets
 /// show as text (OWASP "CSV injection").
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if crate::domain::starts_like_formula(cell) {
-        Cow::Owned(format!("'{cell}"))
-    } else {
-        Cow::Borrowed(cell)
-    }
+    if crate::domain::starts_like_formula(cell) { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
 }
 
 /// Writes CSV rows into a buffer that the caller drains (for streaming) or keeps whole.

@@ -60,16 +60,16 @@ pub fn read(bytes: &[u8]) -> Result<ReadSheet, Vec<SheetProblem>> {
 
     let delimiter = sniff_delimiter(&text);
     match delimiter {
-        b';' => warnings.push(SheetProblem::sheet(codes::CONVERTED, "the sheet is separated by semicolons (`;`), as Excel saves CSV in many regions; read as such")),
+        b';' => warnings.push(SheetProblem::sheet(
+            codes::CONVERTED,
+            "the sheet is separated by semicolons (`;`), as Excel saves CSV in many regions; read as such",
+        )),
         b'\t' => warnings.push(SheetProblem::sheet(codes::CONVERTED, "the sheet is separated by tabs; read as such")),
         _ => {}
     }
 
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     // Text lines are counted from byte offsets (the reader's own line count skips blank
     // lines); line breaks inside quoted cells are text lines but not spreadsheet rows.
     let mut counted_to = 0usize;
@@ -83,10 +83,14 @@ pub fn read(bytes: &[u8]) -> Result<ReadSheet, Vec<SheetProblem>> {
             // With `flexible` and valid UTF-8 the reader has nothing left to refuse; stop
             // cleanly rather than guess if it ever does.
             Err(err) => {
-                return Err(vec![SheetProblem::sheet(codes::UNREADABLE_ENCODING, format!("the sheet could not be read as CSV: {err}"))]);
+                return Err(vec![SheetProblem::sheet(
+                    codes::UNREADABLE_ENCODING,
+                    format!("the sheet could not be read as CSV: {err}"),
+                )]);
             }
         };
-        let mut start = record.position().map(|p| p.byte() as usize).unwrap_or(counted_to).clamp(counted_to, text.len());
+        let mut start =
+            record.position().map(|p| p.byte() as usize).unwrap_or(counted_to).clamp(counted_to, text.len());
         // The reader's position is where it began looking, before the blank lines it skipped.
         while text.as_bytes().get(start) == Some(&b'\n') {
             start += 1;
@@ -158,7 +162,9 @@ fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<String>), SheetProblem> 
     };
     if let Some((encoding, body, name)) = utf16 {
         return match encoding.decode_without_bom_handling_and_without_replacement(body) {
-            Some(text) => Ok((Cow::Owned(text.into_owned()), Some(format!("the sheet is in {name}; converted to UTF-8")))),
+            Some(text) => {
+                Ok((Cow::Owned(text.into_owned()), Some(format!("the sheet is in {name}; converted to UTF-8"))))
+            }
             None => Err(unreadable(format!("the sheet looks like {name} but holds bytes that are not: {SAVE_AS}"))),
         };
     }
@@ -202,7 +208,10 @@ fn normalise_line_ends<'a>(text: &'a str, warnings: &mut Vec<SheetProblem>) -> C
     let unified = text.replace("\r\n", "\n");
     if unified.contains('\r') {
         if !unified.contains('\n') {
-            warnings.push(SheetProblem::sheet(codes::CONVERTED, "the sheet ends its lines with CR only (old Mac format); read as such"));
+            warnings.push(SheetProblem::sheet(
+                codes::CONVERTED,
+                "the sheet ends its lines with CR only (old Mac format); read as such",
+            ));
         }
         return Cow::Owned(unified.replace('\r', "\n"));
     }
@@ -261,7 +270,12 @@ impl Header {
             let mut matches = names.iter().enumerate().filter(|(_, name)| aliases.contains(&name.as_str()));
             *slot = matches.next().map(|(index, _)| index);
             if matches.next().is_some() {
-                warnings.push(SheetProblem::new(1, Some(column), codes::CONVERTED, format!("the sheet has two `{column}` columns; the first one is read")));
+                warnings.push(SheetProblem::new(
+                    1,
+                    Some(column),
+                    codes::CONVERTED,
+                    format!("the sheet has two `{column}` columns; the first one is read"),
+                ));
             }
         }
         if let [Some(member_id), Some(email), Some(language), Some(role_ids)] = found {
@@ -315,7 +329,8 @@ mod tests {
 
     #[test]
     fn utf8_with_bom_and_a_quoted_multi_role_cell() {
-        let sheet = ok(format!("\u{feff}{HEADER}\r\nNBq0Nvg34,ana@example.com,en,\"NBq0Nvg34, E9bMO7zx5\"\r\n").as_bytes());
+        let sheet =
+            ok(format!("\u{feff}{HEADER}\r\nNBq0Nvg34,ana@example.com,en,\"NBq0Nvg34, E9bMO7zx5\"\r\n").as_bytes());
         assert!(sheet.warnings.is_empty(), "{:?}", sheet.warnings);
         assert_eq!(
             sheet.rows,
@@ -347,7 +362,8 @@ mod tests {
 
     #[test]
     fn windows_1252_semicolon_sheet_from_excel() {
-        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("Team Member ID;Email;Language;Role IDs\r\nNBq0Nvg34;renée@exemple.fr;fr;NBq0Nvg34,E9bMO7zx5\r\n");
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252
+            .encode("Team Member ID;Email;Language;Role IDs\r\nNBq0Nvg34;renée@exemple.fr;fr;NBq0Nvg34,E9bMO7zx5\r\n");
         let sheet = ok(&bytes);
         assert_eq!(sheet.rows[0].email, "renée@exemple.fr");
         assert_eq!(sheet.rows[0].role_ids, ["NBq0Nvg34", "E9bMO7zx5"]);
@@ -382,7 +398,9 @@ mod tests {
 
     #[test]
     fn quoted_cells_with_delimiters_quotes_and_line_breaks() {
-        let text = format!("Name,{HEADER}\n\"Silva, Ana \"\"Nana\"\"\",A,a@x.io,en,r\n\"Two\nlines\",B,b@x.io,fr,\"r1,\nr2\"\nC name,C,c@x.io,de,r\n");
+        let text = format!(
+            "Name,{HEADER}\n\"Silva, Ana \"\"Nana\"\"\",A,a@x.io,en,r\n\"Two\nlines\",B,b@x.io,fr,\"r1,\nr2\"\nC name,C,c@x.io,de,r\n"
+        );
         let sheet = ok(text.as_bytes());
         let lines: Vec<u32> = sheet.rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, [2, 3, 4], "a cell with a line break is still one spreadsheet row");

@@ -50,7 +50,11 @@ async fn another_organization_sees_none_of_acmes_rows() {
     assert_eq!(response["data"]["roles"], json!([]));
 
     let filtered = app
-        .gql_as(other_token, "query($role: ID!) { members(filter: { roleIds: [$role] }) { totalCount } }", json!({ "role": role }))
+        .gql_as(
+            other_token,
+            "query($role: ID!) { members(filter: { roleIds: [$role] }) { totalCount } }",
+            json!({ "role": role }),
+        )
         .await;
     assert_eq!(filtered["data"]["members"]["totalCount"], 0);
 
@@ -80,7 +84,8 @@ async fn another_organization_sees_none_of_acmes_rows() {
         .await;
     assert!(response.get("errors").is_none(), "{response}");
 
-    let export = app.client.get(app.url("/members.csv")).bearer_auth(&other).send().await.unwrap().text().await.unwrap();
+    let export =
+        app.client.get(app.url("/members.csv")).bearer_auth(&other).send().await.unwrap().text().await.unwrap();
     assert!(!export.contains(&member), "{export}");
 
     // And acme still has everything.

@@ -22,7 +22,10 @@ async fn token_create_prints_only_a_working_token() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let token = stdout.trim_end();
-    assert!(token.starts_with("mst_") && !token.contains(char::is_whitespace) && stdout.lines().count() == 1, "{stdout:?}");
+    assert!(
+        token.starts_with("mst_") && !token.contains(char::is_whitespace) && stdout.lines().count() == 1,
+        "{stdout:?}"
+    );
     let response = app.gql_as(Some(token), "{ viewer { name } }", json!({})).await;
     assert_eq!(response["data"]["viewer"]["name"], "ci");
 

@@ -94,8 +94,11 @@ async fn export_streams_many_pages() {
         let input: Vec<serde_json::Value> = (0..900)
             .map(|i| serde_json::json!({ "email": format!("u{batch}-{i}@example.com"), "roleIds": [role] }))
             .collect();
-        app.ok("mutation($input: [CreateMemberInput!]!) { createMembers(input: $input) { id } }", serde_json::json!({ "input": input }))
-            .await;
+        app.ok(
+            "mutation($input: [CreateMemberInput!]!) { createMembers(input: $input) { id } }",
+            serde_json::json!({ "input": input }),
+        )
+        .await;
         all.extend((0..900).map(|i| format!("u{batch}-{i}@example.com")));
     }
     let body = export(&app, "").await.bytes().await.unwrap();

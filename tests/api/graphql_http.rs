@@ -40,12 +40,20 @@ async fn graphiql_and_get_queries() {
 async fn abusive_queries_are_too_complex() {
     let app = spawn_app().await;
     // Introspection is the one place the schema nests without end.
-    let deep = format!("{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}", "ofType { ".repeat(10), "} ".repeat(10));
+    let deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType { ".repeat(10),
+        "} ".repeat(10)
+    );
     let response = app.gql(&deep, json!({})).await;
     assert_eq!(error_code(&response), Some("TOO_COMPLEX"), "{response}");
 
     let wide: String = (0..20)
-        .map(|i| format!("m{i}: members(first: 100) {{ nodes {{ id email name language roles {{ id name description }} }} }} "))
+        .map(|i| {
+            format!(
+                "m{i}: members(first: 100) {{ nodes {{ id email name language roles {{ id name description }} }} }} "
+            )
+        })
         .collect();
     let response = app.gql(&format!("{{ {wide} }}"), json!({})).await;
     assert_eq!(error_code(&response), Some("TOO_COMPLEX"), "{response}");

@@ -2,7 +2,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use muster::{Application, Config, clock::Clock, db::StatementCounter, domain::Slug, identity::api_tokens, organizations};
+use muster::{
+    Application, Config, clock::Clock, db::StatementCounter, domain::Slug, identity::api_tokens, organizations,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 
@@ -55,7 +57,8 @@ impl Drop for TestDatabase {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 runtime.block_on(async move {
                     if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
-                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        let _ =
+                            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
                         admin.close().await.ok();
                     }
                 });
@@ -119,16 +122,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let _ = stopped.await;
     }));
     let token = create_org(&db, "acme", "Acme Corp").await;
-    TestApp {
-        address,
-        client: reqwest::Client::new(),
-        token,
-        db,
-        clock,
-        statements,
-        shutdown: Some(stop),
-        database,
-    }
+    TestApp { address, client: reqwest::Client::new(), token, db, clock, statements, shutdown: Some(stop), database }
 }
 
 /// Creates an organization and returns an admin token for it.
@@ -150,7 +144,8 @@ impl TestApp {
     }
 
     pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        let mut request =
+            self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -189,7 +184,10 @@ impl TestApp {
             .map(|i| json!({ "email": format!("user{i:05}@example.com"), "name": format!("User {i:05}"), "language": "en", "roleIds": roles }))
             .collect();
         let data = self
-            .ok("mutation($input: [CreateMemberInput!]!) { createMembers(input: $input) { id } }", json!({ "input": input }))
+            .ok(
+                "mutation($input: [CreateMemberInput!]!) { createMembers(input: $input) { id } }",
+                json!({ "input": input }),
+            )
             .await;
         data["createMembers"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect()
     }
@@ -239,7 +237,10 @@ impl TestApp {
         let form = reqwest::multipart::Form::new()
             .text("operations", operations.to_string())
             .text("map", json!({ "0": ["variables.input.file"] }).to_string())
-            .part("0", reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()).mime_str("text/csv").unwrap());
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()).mime_str("text/csv").unwrap(),
+            );
         let response: Value = self
             .client
             .post(self.url("/graphql"))
@@ -294,14 +295,19 @@ pub struct Fixture {
 }
 
 pub async fn fixture(app: &TestApp, count: usize) -> Fixture {
-    let roles = vec![app.create_role("Manager").await, app.create_role("Team Member").await, app.create_role("Viewer").await];
+    let roles =
+        vec![app.create_role("Manager").await, app.create_role("Team Member").await, app.create_role("Viewer").await];
     let input: Vec<Value> = (0..count)
         .map(|i| json!({ "email": format!("person{i}@example.com"), "name": format!("Person {i}"), "language": "en" }))
         .collect();
     let data = app
-        .ok("mutation($input: [CreateMemberInput!]!) { createMembers(input: $input) { id } }", json!({ "input": input }))
+        .ok(
+            "mutation($input: [CreateMemberInput!]!) { createMembers(input: $input) { id } }",
+            json!({ "input": input }),
+        )
         .await;
-    let members = data["createMembers"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+    let members =
+        data["createMembers"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
     Fixture { roles, members }
 }
 
@@ -371,7 +377,8 @@ impl OidcProvider {
             .json()
             .await
             .unwrap();
-        let request_id = started["auth_req_id"].as_str().unwrap_or_else(|| panic!("CIBA refused: {started}")).to_owned();
+        let request_id =
+            started["auth_req_id"].as_str().unwrap_or_else(|| panic!("CIBA refused: {started}")).to_owned();
         for _ in 0..50 {
             let response: Value = self
                 .client

@@ -22,9 +22,8 @@ async fn app_with_provider(enforced: bool) -> (TestApp, OidcProvider) {
 async fn invite(app: &TestApp, email: &str) -> String {
     let role = app.create_role(&format!("Role for {email}")).await;
     let member = app.create_member(email, None, "en", &[&role]).await;
-    let data = app
-        .ok("mutation($id: ID!) { inviteMember(input: { memberId: $id }) { link } }", json!({ "id": member }))
-        .await;
+    let data =
+        app.ok("mutation($id: ID!) { inviteMember(input: { memberId: $id }) { link } }", json!({ "id": member })).await;
     token_of(data["inviteMember"]["link"].as_str().unwrap())
 }
 
@@ -98,15 +97,23 @@ async fn emails_outside_an_enforced_providers_domains_get_no_link() {
     let f = fixture(&app, 2).await;
     let csv = format!(
         "Team Member ID,Email,Language,Role IDs\n{},ana@acme.test,en,{r}\n{},carl@other.test,en,{r}\n",
-        f.members[0], f.members[1], r = f.roles[0]
+        f.members[0],
+        f.members[1],
+        r = f.roles[0]
     );
     let payload = app.generate(&csv, json!({})).await;
     assert_eq!(payload["issued"], 0);
-    assert_eq!(payload["errors"], json!([{ "line": 3, "column": "Email", "code": "EMAIL_DOMAIN_NOT_IN_SSO", "message": payload["errors"][0]["message"] }]));
+    assert_eq!(
+        payload["errors"],
+        json!([{ "line": 3, "column": "Email", "code": "EMAIL_DOMAIN_NOT_IN_SSO", "message": payload["errors"][0]["message"] }])
+    );
     assert!(payload["errors"][0]["message"].as_str().unwrap().contains("acme.test"));
 
     let response = app
-        .gql("mutation($id: ID!) { inviteMember(input: { memberId: $id, email: \"carl@other.test\" }) { link } }", json!({ "id": f.members[1] }))
+        .gql(
+            "mutation($id: ID!) { inviteMember(input: { memberId: $id, email: \"carl@other.test\" }) { link } }",
+            json!({ "id": f.members[1] }),
+        )
         .await;
     assert_eq!(error_code(&response), Some("BAD_USER_INPUT"));
     assert_eq!(response["errors"][0]["extensions"]["field"], "input.email");
@@ -127,7 +134,8 @@ async fn a_provider_that_is_not_enforced_only_warns() {
     let csv = format!("Team Member ID,Email,Language,Role IDs\n{},carl@other.test,en,{}\n", f.members[0], f.roles[0]);
     let payload = app.generate(&csv, json!({})).await;
     assert_eq!(payload["issued"], 1);
-    let codes: Vec<&str> = payload["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> =
+        payload["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
     assert!(codes.contains(&"EMAIL_DOMAIN_OUTSIDE_SSO"), "{codes:?}");
 }
 
@@ -136,9 +144,16 @@ async fn accepting_with_the_invitees_real_id_token() {
     let (app, provider) = app_with_provider(true).await;
     let token = invite(&app, "ana@acme.test").await;
     let public = app
-        .gql_as(None, "query($t: String!) { invitationByToken(token: $t) { ssoRequired ssoIssuerUrl ssoClientId } }", json!({ "t": token }))
+        .gql_as(
+            None,
+            "query($t: String!) { invitationByToken(token: $t) { ssoRequired ssoIssuerUrl ssoClientId } }",
+            json!({ "t": token }),
+        )
         .await;
-    assert_eq!(public["data"]["invitationByToken"], json!({ "ssoRequired": true, "ssoIssuerUrl": provider.issuer, "ssoClientId": "muster" }));
+    assert_eq!(
+        public["data"]["invitationByToken"],
+        json!({ "ssoRequired": true, "ssoIssuerUrl": provider.issuer, "ssoClientId": "muster" })
+    );
 
     assert_eq!(error_code(&accept_with(&app, &token, None).await), Some("INVALID_INVITATION"), "SSO needs an ID token");
     let id_token = provider.ciba_id_token("muster", "muster-secret", "ana").await;
@@ -147,7 +162,8 @@ async fn accepting_with_the_invitees_real_id_token() {
     assert_eq!(accepted["data"]["acceptInvitation"]["email"], "ana@acme.test");
 
     let member_id = accepted["data"]["acceptInvitation"]["memberId"].as_str().unwrap();
-    let row = member::Entity::find().filter(member::Column::PublicId.eq(member_id)).one(&app.db).await.unwrap().unwrap();
+    let row =
+        member::Entity::find().filter(member::Column::PublicId.eq(member_id)).one(&app.db).await.unwrap().unwrap();
     assert_eq!(row.sso_subject.as_deref(), Some("ana"), "the member is linked to the provider's subject");
     assert!(row.sso_provider_id.is_some());
 }
@@ -190,7 +206,12 @@ async fn id_tokens_that_are_not_the_invitees_are_refused() {
     assert!(accept_with(&app, &ana, Some(&fresh)).await.get("errors").is_none());
 
     let data = app.ok("{ auditEvents(first: 50) { nodes { action target details } } }", json!({})).await;
-    let refusals: Vec<&Value> = data["auditEvents"]["nodes"].as_array().unwrap().iter().filter(|e| e["action"] == "invitation.refused").collect();
+    let refusals: Vec<&Value> = data["auditEvents"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "invitation.refused")
+        .collect();
     assert_eq!(refusals.len(), 6, "{data:#}");
     let text = data.to_string();
     for secret in [&ana, &eve, &bob, &good] {
@@ -203,7 +224,11 @@ async fn a_key_published_later_is_picked_up() {
     let (app, provider) = app_with_provider(true).await;
     let token = invite(&app, "ana@acme.test").await;
     let signed_with_b = provider.mint(&[("kid", "key-b"), ("sub", "ana")]).await;
-    assert_eq!(error_code(&accept_with(&app, &token, Some(&signed_with_b)).await), Some("INVALID_INVITATION"), "key B is not published yet");
+    assert_eq!(
+        error_code(&accept_with(&app, &token, Some(&signed_with_b)).await),
+        Some("INVALID_INVITATION"),
+        "key B is not published yet"
+    );
     provider.publish_key_b().await;
     let accepted = accept_with(&app, &token, Some(&signed_with_b)).await;
     assert!(accepted.get("errors").is_none(), "an unknown key makes muster fetch the keys again: {accepted}");
@@ -247,20 +272,15 @@ async fn the_code_flow_end_to_end() {
         .text()
         .await
         .unwrap();
-    let done = browser
-        .post(form_action(&consent, &provider.issuer))
-        .form(&[("prompt", "consent")])
-        .send()
-        .await
-        .unwrap();
+    let done =
+        browser.post(form_action(&consent, &provider.issuer)).form(&[("prompt", "consent")]).send().await.unwrap();
     assert_eq!(done.status(), 200);
     assert!(done.url().as_str().starts_with(&app.url("/sso/callback")), "{}", done.url());
     let page = done.text().await.unwrap();
     assert!(page.contains("accepted"), "{page}");
 
-    let status = app
-        .gql_as(None, "query($t: String!) { invitationByToken(token: $t) { status } }", json!({ "t": token }))
-        .await;
+    let status =
+        app.gql_as(None, "query($t: String!) { invitationByToken(token: $t) { status } }", json!({ "t": token })).await;
     assert_eq!(status["data"]["invitationByToken"]["status"], "ACCEPTED");
 
     // The state is used once: replaying the callback is refused.
@@ -293,7 +313,11 @@ async fn admin_jwts_are_accepted_and_forged_ones_refused() {
     };
     let good = provider.mint(&[("aud", "muster-admin"), ("org", "acme"), ("sub", "ana")]).await;
     let response = viewer(good.clone()).await;
-    assert_eq!(response["data"]["viewer"], json!({ "name": "jwt:ana", "organization": { "slug": "acme" } }), "{response}");
+    assert_eq!(
+        response["data"]["viewer"],
+        json!({ "name": "jwt:ana", "organization": { "slug": "acme" } }),
+        "{response}"
+    );
     assert!(app.gql("{ viewer { name } }", json!({})).await.get("errors").is_none(), "API tokens keep working");
 
     let (header, payload) = {
@@ -324,7 +348,12 @@ async fn admin_jwts_are_accepted_and_forged_ones_refused() {
 async fn the_audit_trail_records_who_did_what() {
     let (app, provider) = app_with_provider(true).await;
     let f = fixture(&app, 2).await;
-    let csv = format!("Team Member ID,Email,Language,Role IDs\n{},ana@acme.test,en,{r}\n{},bob@acme.test,en,{r}\n", f.members[0], f.members[1], r = f.roles[0]);
+    let csv = format!(
+        "Team Member ID,Email,Language,Role IDs\n{},ana@acme.test,en,{r}\n{},bob@acme.test,en,{r}\n",
+        f.members[0],
+        f.members[1],
+        r = f.roles[0]
+    );
     let payload = app.generate(&csv, json!({})).await;
     let ana = token_of(payload["rows"][0]["link"].as_str().unwrap());
     let bob_invitation = app
@@ -338,10 +367,20 @@ async fn the_audit_trail_records_who_did_what() {
     let id_token = provider.ciba_id_token("muster", "muster-secret", "ana").await;
     assert!(accept_with(&app, &ana, Some(&id_token)).await.get("errors").is_none());
 
-    let data = app.ok("{ auditEvents(first: 100) { totalCount nodes { actor action target details createdAt } } }", json!({})).await;
+    let data = app
+        .ok("{ auditEvents(first: 100) { totalCount nodes { actor action target details createdAt } } }", json!({}))
+        .await;
     let events = data["auditEvents"]["nodes"].as_array().unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    for expected in ["token.created", "sso_provider.configured", "invitations.issued", "invitation.revoked", "invitation.resent", "invitation.issued", "invitation.accepted"] {
+    for expected in [
+        "token.created",
+        "sso_provider.configured",
+        "invitations.issued",
+        "invitation.revoked",
+        "invitation.resent",
+        "invitation.issued",
+        "invitation.accepted",
+    ] {
         assert!(actions.contains(&expected), "{expected} in {actions:?}");
     }
     let issued = events.iter().find(|e| e["action"] == "invitations.issued").unwrap();
@@ -350,7 +389,10 @@ async fn the_audit_trail_records_who_did_what() {
     assert_eq!(issued["actor"], "tests");
     assert_eq!(events.iter().find(|e| e["action"] == "invitation.accepted").unwrap()["actor"], "invitee");
     let text = data.to_string();
-    assert!(!text.contains(&ana) && !text.contains("muster-secret") && !text.contains(&id_token), "no secret in the trail");
+    assert!(
+        !text.contains(&ana) && !text.contains("muster-secret") && !text.contains(&id_token),
+        "no secret in the trail"
+    );
 
     // Another organization sees none of it.
     let other = crate::helpers::create_org(&app.db, "globex", "Globex").await;

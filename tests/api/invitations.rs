@@ -4,7 +4,7 @@ use chrono::Duration;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::helpers::{error_code, fixture, spawn_app, token_of, TestApp};
+use crate::helpers::{TestApp, error_code, fixture, spawn_app, token_of};
 
 fn sheet(rows: &[(&str, &str, &str)]) -> String {
     let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
@@ -41,7 +41,12 @@ async fn reissuing_revokes_the_old_link() {
     assert_eq!(status_by_token(&app, &old).await["status"], "REVOKED");
     assert_eq!(error_code(&app.accept(&old).await), Some("INVALID_INVITATION"));
     assert_eq!(status_by_token(&app, &new).await["status"], "PENDING");
-    let data = app.ok("query($id: ID!) { invitations(filter: { memberId: $id }) { totalCount nodes { status } } }", json!({ "id": f.members[0] })).await;
+    let data = app
+        .ok(
+            "query($id: ID!) { invitations(filter: { memberId: $id }) { totalCount nodes { status } } }",
+            json!({ "id": f.members[0] }),
+        )
+        .await;
     assert_eq!(data["invitations"]["nodes"], json!([{ "status": "PENDING" }, { "status": "REVOKED" }]), "newest first");
     assert!(app.accept(&new).await.get("errors").is_none());
 }
@@ -50,8 +55,11 @@ async fn reissuing_revokes_the_old_link() {
 async fn invite_one_member_revoke_and_resend() {
     let app = spawn_app().await;
     let f = fixture(&app, 2).await;
-    app.ok("mutation($id: ID!, $roles: [ID!]) { updateMember(id: $id, input: { roleIds: $roles }) { id } }", json!({ "id": f.members[0], "roles": [f.roles[1]] }))
-        .await;
+    app.ok(
+        "mutation($id: ID!, $roles: [ID!]) { updateMember(id: $id, input: { roleIds: $roles }) { id } }",
+        json!({ "id": f.members[0], "roles": [f.roles[1]] }),
+    )
+    .await;
     let data = app.ok(INVITE, json!({ "input": { "memberId": f.members[0] } })).await;
     let invited = &data["inviteMember"];
     assert_eq!(invited["invitation"]["status"], "PENDING");
@@ -61,13 +69,19 @@ async fn invite_one_member_revoke_and_resend() {
     let id = invited["invitation"]["id"].as_str().unwrap().to_owned();
     let first = token_of(invited["link"].as_str().unwrap());
 
-    let data = app.ok("mutation($id: ID!) { revokeInvitation(id: $id) { status revokedAt } }", json!({ "id": id })).await;
+    let data =
+        app.ok("mutation($id: ID!) { revokeInvitation(id: $id) { status revokedAt } }", json!({ "id": id })).await;
     assert_eq!(data["revokeInvitation"]["status"], "REVOKED");
     assert!(data["revokeInvitation"]["revokedAt"].is_string());
     assert_eq!(app.member_status(&f.members[0]).await, "REVOKED");
     assert_eq!(error_code(&app.accept(&first).await), Some("INVALID_INVITATION"));
 
-    let data = app.ok("mutation($id: ID!) { resendInvitation(id: $id) { link invitation { id status roles { id } } } }", json!({ "id": id })).await;
+    let data = app
+        .ok(
+            "mutation($id: ID!) { resendInvitation(id: $id) { link invitation { id status roles { id } } } }",
+            json!({ "id": id }),
+        )
+        .await;
     let resent = &data["resendInvitation"];
     assert_ne!(resent["invitation"]["id"], id.as_str());
     assert_eq!(resent["invitation"]["roles"], json!([{ "id": f.roles[1] }]));
@@ -92,7 +106,8 @@ async fn invite_one_member_revoke_and_resend() {
     let response = app.gql(INVITE, json!({ "input": { "memberId": f.members[1], "email": "not-an-email" } })).await;
     assert_eq!(error_code(&response), Some("BAD_USER_INPUT"));
     assert_eq!(response["errors"][0]["extensions"]["field"], "input.email");
-    let response = app.gql(INVITE, json!({ "input": { "memberId": f.members[1], "email": "person0@example.com" } })).await;
+    let response =
+        app.gql(INVITE, json!({ "input": { "memberId": f.members[1], "email": "person0@example.com" } })).await;
     assert_eq!(error_code(&response), Some("CONFLICT"), "another member's address: {response}");
     let response = app.gql(INVITE, json!({ "input": { "memberId": "NOPENOPE1" } })).await;
     assert_eq!(error_code(&response), Some("NOT_FOUND"));
@@ -104,8 +119,12 @@ async fn invite_one_member_revoke_and_resend() {
 async fn links_expire_and_filters_agree() {
     let app = spawn_app().await;
     let f = fixture(&app, 2).await;
-    let short = app.generate(&sheet(&[(&f.members[0], "person0@example.com", &f.roles[0])]), json!({ "expiresInDays": 1 })).await;
-    let long = app.generate(&sheet(&[(&f.members[1], "person1@example.com", &f.roles[0])]), json!({ "expiresInDays": 30 })).await;
+    let short = app
+        .generate(&sheet(&[(&f.members[0], "person0@example.com", &f.roles[0])]), json!({ "expiresInDays": 1 }))
+        .await;
+    let long = app
+        .generate(&sheet(&[(&f.members[1], "person1@example.com", &f.roles[0])]), json!({ "expiresInDays": 30 }))
+        .await;
     let short_token = token_of(short["rows"][0]["link"].as_str().unwrap());
     let long_token = token_of(long["rows"][0]["link"].as_str().unwrap());
 
@@ -120,7 +139,16 @@ async fn links_expire_and_filters_agree() {
     assert_eq!(data["members"]["nodes"], json!([{ "id": f.members[0] }]));
     assert_eq!(error_code(&app.accept(&short_token).await), Some("INVALID_INVITATION"));
     assert!(app.accept(&long_token).await.get("errors").is_none());
-    let export = app.client.get(app.url("/members.csv?invitationStatus=EXPIRED")).bearer_auth(&app.token).send().await.unwrap().text().await.unwrap();
+    let export = app
+        .client
+        .get(app.url("/members.csv?invitationStatus=EXPIRED"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(export.contains("Expired") && export.contains(&f.members[0]), "{export}");
 }
 
@@ -129,9 +157,13 @@ async fn acceptance_works_once_and_gives_the_invitations_roles() {
     let app = spawn_app().await;
     let f = fixture(&app, 1).await;
     let payload = app
-        .generate(&sheet(&[(&f.members[0], "Person0.New@Example.com", &format!("{},{}", f.roles[0], f.roles[2]))]), json!({}))
+        .generate(
+            &sheet(&[(&f.members[0], "Person0.New@Example.com", &format!("{},{}", f.roles[0], f.roles[2]))]),
+            json!({}),
+        )
         .await;
-    let codes: Vec<&str> = payload["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> =
+        payload["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["EMAIL_CHANGED"]);
     let token = token_of(payload["rows"][0]["link"].as_str().unwrap());
     let public = status_by_token(&app, &token).await;
@@ -200,11 +232,16 @@ async fn repeated_failures_are_rate_limited() {
     let limited = app.accept("inv_guess").await;
     assert_eq!(error_code(&limited), Some("RATE_LIMITED"));
     assert_eq!(error_code(&app.accept(&good).await), Some("RATE_LIMITED"), "even a good link waits");
-    let response = app.gql_as(None, "query($t: String!) { invitationByToken(token: $t) { email } }", json!({ "t": good })).await;
+    let response =
+        app.gql_as(None, "query($t: String!) { invitationByToken(token: $t) { email } }", json!({ "t": good })).await;
     assert_eq!(error_code(&response), Some("RATE_LIMITED"));
 
     // The counter lives in the database: it is what every node reads.
-    let rows = app.db.query_all_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), "SELECT count FROM rate_limits")).await.unwrap();
+    let rows = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), "SELECT count FROM rate_limits"))
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1);
 
     app.clock.advance(Duration::minutes(11));
@@ -241,8 +278,12 @@ async fn a_failure_mid_way_leaves_nothing_behind() {
         app.db.execute_unprepared(&statement).await.unwrap();
     }
 
-    let rows: Vec<(&str, String, &str)> =
-        f.members.iter().enumerate().map(|(i, m)| (m.as_str(), format!("person{i}@example.com"), f.roles[1].as_str())).collect();
+    let rows: Vec<(&str, String, &str)> = f
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), format!("person{i}@example.com"), f.roles[1].as_str()))
+        .collect();
     let rows: Vec<(&str, &str, &str)> = rows.iter().map(|(m, e, r)| (*m, e.as_str(), *r)).collect();
     let response = app
         .gql(
@@ -259,6 +300,10 @@ async fn a_failure_mid_way_leaves_nothing_behind() {
     assert_eq!(data["invitations"]["totalCount"], 1, "only the earlier invitation exists");
     assert_eq!(data["members"]["totalCount"], 1);
     assert_eq!(status_by_token(&app, &old).await["status"], "PENDING", "the earlier link was not revoked");
-    let batches = app.db.query_all_raw(sea_orm::Statement::from_string(backend, "SELECT id FROM invitation_batches")).await.unwrap();
+    let batches = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(backend, "SELECT id FROM invitation_batches"))
+        .await
+        .unwrap();
     assert_eq!(batches.len(), 1, "no batch recorded for the failed sheet");
 }

@@ -47,7 +47,14 @@ async fn pagination_walks_every_member_exactly_once_in_every_order() {
         let email = format!("{}{i}@Example.com", ["m", "B", "a", "z"][i % 4]);
         created.push(app.create_member(&email, (!name.is_empty()).then_some(name), "en", &[]).await);
     }
-    for (field, direction) in [("CREATED_AT", "ASC"), ("CREATED_AT", "DESC"), ("EMAIL", "ASC"), ("EMAIL", "DESC"), ("NAME", "ASC"), ("NAME", "DESC")] {
+    for (field, direction) in [
+        ("CREATED_AT", "ASC"),
+        ("CREATED_AT", "DESC"),
+        ("EMAIL", "ASC"),
+        ("EMAIL", "DESC"),
+        ("NAME", "ASC"),
+        ("NAME", "DESC"),
+    ] {
         let order = json!({ "field": field, "direction": direction });
         let seen = walk(&app, order.clone(), json!(null), 4).await;
         let ids: Vec<&str> = seen.iter().map(|node| node["id"].as_str().unwrap()).collect();
@@ -155,7 +162,11 @@ async fn each_filter_alone_and_combined() {
     assert_eq!(ids_for(&app, json!({ "search": "_" })).await, sorted(&[&dora]), "_ is literal");
 
     assert_eq!(
-        ids_for(&app, json!({ "invitationStatus": ["PENDING"], "roleIds": [manager], "languages": ["fr"], "search": "carla" })).await,
+        ids_for(
+            &app,
+            json!({ "invitationStatus": ["PENDING"], "roleIds": [manager], "languages": ["fr"], "search": "carla" })
+        )
+        .await,
         sorted(&[&carla])
     );
     assert_eq!(ids_for(&app, json!({ "invitationStatus": ["NOT_INVITED"], "languages": ["fr"] })).await, sorted(&[]));

@@ -20,7 +20,10 @@ async fn create_update_and_delete_a_member() {
     assert_eq!(created["email"], "Ana.Silva@example.com", "the domain is lower-cased, the local part kept");
     assert_eq!(created["language"], "pt-BR");
     assert_eq!(created["invitationStatus"], "NOT_INVITED");
-    assert_eq!(created["roles"], json!([{ "id": manager, "name": "Manager" }, { "id": member, "name": "Team Member" }]));
+    assert_eq!(
+        created["roles"],
+        json!([{ "id": manager, "name": "Manager" }, { "id": member, "name": "Team Member" }])
+    );
 
     let data = app
         .ok(
@@ -28,7 +31,10 @@ async fn create_update_and_delete_a_member() {
             json!({ "id": id, "roles": [member] }),
         )
         .await;
-    assert_eq!(data["updateMember"], json!({ "email": "ana@example.org", "name": null, "language": "fr", "roles": [{ "id": member }] }));
+    assert_eq!(
+        data["updateMember"],
+        json!({ "email": "ana@example.org", "name": null, "language": "fr", "roles": [{ "id": member }] })
+    );
 
     let data = app.ok("mutation($id: ID!) { deleteMember(id: $id) }", json!({ "id": id })).await;
     assert_eq!(data["deleteMember"], id.as_str());
@@ -48,7 +54,10 @@ async fn a_duplicate_email_is_a_conflict_ignoring_case() {
     assert_eq!(error_code(&response), Some("CONFLICT"), "{response}");
     assert!(error_message(&response).contains("ana@example.com"), "{response}");
     let response = app
-        .gql("mutation($id: ID!) { updateMember(id: $id, input: { email: \"Ana@example.com\" }) { id } }", json!({ "id": bob }))
+        .gql(
+            "mutation($id: ID!) { updateMember(id: $id, input: { email: \"Ana@example.com\" }) { id } }",
+            json!({ "id": bob }),
+        )
         .await;
     assert_eq!(error_code(&response), Some("CONFLICT"), "{response}");
 }
@@ -95,20 +104,21 @@ async fn create_members_is_all_or_nothing() {
     let query = "mutation($input: [CreateMemberInput!]!) { createMembers(input: $input) { id } }";
 
     let response = app
-        .gql(query, json!({ "input": [{ "email": "a@example.com" }, { "email": "b@example" }, { "email": "c@example.com" }] }))
+        .gql(
+            query,
+            json!({ "input": [{ "email": "a@example.com" }, { "email": "b@example" }, { "email": "c@example.com" }] }),
+        )
         .await;
     assert_eq!(error_code(&response), Some("BAD_USER_INPUT"), "{response}");
     assert_eq!(response["errors"][0]["extensions"]["field"], "input[1].email");
 
-    let response = app
-        .gql(query, json!({ "input": [{ "email": "a@example.com" }, { "email": "A@example.com" }] }))
-        .await;
+    let response =
+        app.gql(query, json!({ "input": [{ "email": "a@example.com" }, { "email": "A@example.com" }] })).await;
     assert_eq!(error_code(&response), Some("BAD_USER_INPUT"), "{response}");
     assert!(error_message(&response).contains("input[0]"), "{response}");
 
-    let response = app
-        .gql(query, json!({ "input": [{ "email": "a@example.com" }, { "email": "Taken@example.com" }] }))
-        .await;
+    let response =
+        app.gql(query, json!({ "input": [{ "email": "a@example.com" }, { "email": "Taken@example.com" }] })).await;
     assert_eq!(error_code(&response), Some("CONFLICT"), "{response}");
     assert!(error_message(&response).contains("input[1]"), "{response}");
 

@@ -32,7 +32,12 @@ async fn create_update_and_delete_a_role() {
 
     let data = app.ok("mutation($id: ID!) { deleteRole(id: $id) }", json!({ "id": id })).await;
     assert_eq!(data["deleteRole"], id.as_str());
-    let data = app.ok("query($id: ID!) { role(id: $id) { id } roles { id } members { nodes { roles { id } } } }", json!({ "id": id })).await;
+    let data = app
+        .ok(
+            "query($id: ID!) { role(id: $id) { id } roles { id } members { nodes { roles { id } } } }",
+            json!({ "id": id }),
+        )
+        .await;
     assert_eq!(data["role"], json!(null));
     assert_eq!(data["roles"], json!([]));
     assert_eq!(data["members"]["nodes"][0]["roles"], json!([]), "the member stays, without the role");
@@ -62,7 +67,8 @@ async fn role_input_is_checked() {
     assert_eq!(error_code(&response), Some("BAD_USER_INPUT"));
     assert_eq!(response["errors"][0]["extensions"]["field"], "input.name");
     let long = "x".repeat(101);
-    let response = app.gql("mutation($n: String!) { createRole(input: { name: $n }) { id } }", json!({ "n": long })).await;
+    let response =
+        app.gql("mutation($n: String!) { createRole(input: { name: $n }) { id } }", json!({ "n": long })).await;
     assert_eq!(error_code(&response), Some("BAD_USER_INPUT"));
 }
 

@@ -4,7 +4,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{fixture, read_csv, spawn_app};
 
-
 const LINKS_HEADER: [&str; 6] = ["Team Member ID", "Email", "Language", "Role IDs", "Invitation Link", "Expires At"];
 
 #[tokio::test]
@@ -18,7 +17,9 @@ async fn the_template_is_public_and_shows_the_format() {
     assert_eq!(rows.len(), 2);
     assert!(rows[1][3].contains(','), "the example shows several role ids in one cell");
     let data = app.ok("{ invitationSheetTemplate }", json!({})).await;
-    assert!(data["invitationSheetTemplate"].as_str().unwrap().starts_with("Team Member ID,Email,Language,Role IDs\r\n"));
+    assert!(
+        data["invitationSheetTemplate"].as_str().unwrap().starts_with("Team Member ID,Email,Language,Role IDs\r\n")
+    );
 }
 
 #[tokio::test]
@@ -55,13 +56,17 @@ async fn an_excel_semicolon_sheet_in_windows_1252_yields_the_links_sheet() {
 async fn a_utf16_unicode_text_sheet_yields_the_links_sheet() {
     let app = spawn_app().await;
     let f = fixture(&app, 1).await;
-    let text = format!("Team Member ID\tEmail\tLanguage\tRole IDs\r\n{}\tperson0@example.com\tpt_BR\t{}\r\n", f.members[0], f.roles[0]);
+    let text = format!(
+        "Team Member ID\tEmail\tLanguage\tRole IDs\r\n{}\tperson0@example.com\tpt_BR\t{}\r\n",
+        f.members[0], f.roles[0]
+    );
     let mut bytes = vec![0xFF, 0xFE];
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     let payload = app.upload_sheet(bytes, "team.txt").await;
     assert_eq!(payload["issued"], 1, "{payload:#}");
     assert_eq!(payload["errors"], json!([]));
-    let warnings: Vec<&str> = payload["warnings"].as_array().unwrap().iter().map(|w| w["message"].as_str().unwrap()).collect();
+    let warnings: Vec<&str> =
+        payload["warnings"].as_array().unwrap().iter().map(|w| w["message"].as_str().unwrap()).collect();
     assert!(warnings.iter().any(|w| w.contains("UTF-16")), "{warnings:?}");
     assert!(warnings.iter().any(|w| w.contains("`pt_BR` read as `pt-BR`")), "{warnings:?}");
     let rows = read_csv(payload["csv"].as_str().unwrap().as_bytes());
@@ -82,7 +87,10 @@ async fn a_utf8_bom_sheet_with_a_quoted_multi_role_cell_yields_the_links_sheet()
     assert_eq!(payload["issued"], 1, "{payload:#}");
     assert_eq!(payload["rows"][0]["roleIds"], json!([f.roles[0], f.roles[1]]));
     let data = app
-        .ok("query($id: ID!) { member(id: $id) { latestInvitation { status roles { id } batchId email } } }", json!({ "id": f.members[0] }))
+        .ok(
+            "query($id: ID!) { member(id: $id) { latestInvitation { status roles { id } batchId email } } }",
+            json!({ "id": f.members[0] }),
+        )
         .await;
     let invitation = &data["member"]["latestInvitation"];
     assert_eq!(invitation["status"], "PENDING");
@@ -95,7 +103,13 @@ fn problems(payload: &Value, kind: &str) -> Vec<(u64, String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["line"].as_u64().unwrap(), p["column"].as_str().unwrap_or_default().to_owned(), p["code"].as_str().unwrap().to_owned()))
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap(),
+                p["column"].as_str().unwrap_or_default().to_owned(),
+                p["code"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -113,7 +127,12 @@ async fn a_sheet_with_six_mistakes_reports_six_problems_and_issues_nothing() {
          {m3},person3@example.com,klingon,{r0}\n\
          {m4},person4@example.com,en,\"{r0},NOPE12345\"\n\
          {m5},,en,{r0}\n",
-        r0 = r[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5]
+        r0 = r[0],
+        m1 = m[1],
+        m2 = m[2],
+        m3 = m[3],
+        m4 = m[4],
+        m5 = m[5]
     );
     let expected = [
         (2, "Team Member ID", "UNKNOWN_MEMBER"),
@@ -123,7 +142,8 @@ async fn a_sheet_with_six_mistakes_reports_six_problems_and_issues_nothing() {
         (7, "Role IDs", "UNKNOWN_ROLE"),
         (8, "Email", "MISSING_VALUE"),
     ];
-    let expected: Vec<(u64, String, String)> = expected.iter().map(|(l, c, k)| (*l, c.to_string(), k.to_string())).collect();
+    let expected: Vec<(u64, String, String)> =
+        expected.iter().map(|(l, c, k)| (*l, c.to_string(), k.to_string())).collect();
 
     let payload = app.generate(&csv, json!({})).await;
     assert_eq!(problems(&payload, "errors"), expected, "{payload:#}");
@@ -138,7 +158,9 @@ async fn a_sheet_with_six_mistakes_reports_six_problems_and_issues_nothing() {
     assert_eq!(problems(&report, "errors"), expected);
     assert!(report["errors"][0]["message"].as_str().unwrap().contains("ZZZZZZZZZ"));
 
-    let data = app.ok("{ invitations { totalCount } members(filter: { invitationStatus: [PENDING] }) { totalCount } }", json!({})).await;
+    let data = app
+        .ok("{ invitations { totalCount } members(filter: { invitationStatus: [PENDING] }) { totalCount } }", json!({}))
+        .await;
     assert_eq!(data["invitations"]["totalCount"], 0, "nothing issued");
     assert_eq!(data["members"]["totalCount"], 0);
 }
@@ -149,7 +171,12 @@ async fn the_other_row_codes_with_their_lines() {
     let f = fixture(&app, 5).await;
     let (m, r) = (&f.members, &f.roles);
     // Member 4 accepts an invitation first.
-    let payload = app.generate(&format!("Team Member ID,Email,Language,Role IDs\n{},person4@example.com,en,{}\n", m[4], r[0]), json!({})).await;
+    let payload = app
+        .generate(
+            &format!("Team Member ID,Email,Language,Role IDs\n{},person4@example.com,en,{}\n", m[4], r[0]),
+            json!({}),
+        )
+        .await;
     let token = crate::helpers::token_of(payload["rows"][0]["link"].as_str().unwrap());
     assert!(app.accept(&token).await.get("errors").is_none());
 
@@ -162,7 +189,12 @@ async fn the_other_row_codes_with_their_lines() {
          {m4},person4@example.com,en,{r0}\n\
          ,person9@example.com,en,{r0}\n\
          {m3},=cmd|' /C calc'!A0,en,{r0}\n",
-        r0 = r[0], m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4]
+        r0 = r[0],
+        m0 = m[0],
+        m1 = m[1],
+        m2 = m[2],
+        m3 = m[3],
+        m4 = m[4]
     );
     let payload = app.generate(&csv, json!({})).await;
     let found = problems(&payload, "errors");
@@ -176,7 +208,8 @@ async fn the_other_row_codes_with_their_lines() {
         (8, "Team Member ID", "DUPLICATE_MEMBER"),
         (8, "Email", "INVALID_EMAIL"),
     ];
-    let expected: Vec<(u64, String, String)> = expected.iter().map(|(l, c, k)| (*l, c.to_string(), k.to_string())).collect();
+    let expected: Vec<(u64, String, String)> =
+        expected.iter().map(|(l, c, k)| (*l, c.to_string(), k.to_string())).collect();
     assert_eq!(found, expected, "{payload:#}");
     assert_eq!(payload["issued"], 0);
 }
@@ -227,7 +260,9 @@ async fn dry_run_and_skip_invalid_rows() {
     let f = fixture(&app, 3).await;
     let csv = format!(
         "Team Member ID,Email,Language,Role IDs\n{},person0@example.com,en,{r}\nBADBADBAD,x@example.com,en,{r}\n{},person2@example.com,en,{r}\n",
-        f.members[0], f.members[2], r = f.roles[0]
+        f.members[0],
+        f.members[2],
+        r = f.roles[0]
     );
     let payload = app.generate(&csv, json!({ "dryRun": true, "skipInvalidRows": true })).await;
     assert_eq!(payload["issued"], 0, "a dry run issues nothing");
@@ -253,7 +288,10 @@ async fn dry_run_and_skip_invalid_rows() {
     assert_eq!(response.headers()["x-muster-errors"], "1");
 
     let response = app
-        .gql("mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, expiresInDays: 31 }) { issued } }", json!({ "csv": "x" }))
+        .gql(
+            "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, expiresInDays: 31 }) { issued } }",
+            json!({ "csv": "x" }),
+        )
         .await;
     assert_eq!(crate::helpers::error_code(&response), Some("BAD_USER_INPUT"));
     assert_eq!(response["errors"][0]["extensions"]["field"], "expiresInDays");

@@ -9,7 +9,11 @@ use super::{Member, Role};
 use crate::{
     AppError,
     graphql::{ContextExt, loaders::load_failed},
-    invitations::{self, lifecycle::{self, InvitationFilter}, sheet::{ReportRow, SheetReport}},
+    invitations::{
+        self,
+        lifecycle::{self, InvitationFilter},
+        sheet::{ReportRow, SheetReport},
+    },
     members::InvitationStatus,
     sheets::{SheetProblem as Problem, UTF8_BOM},
     tenant::Tenant,
@@ -140,7 +144,12 @@ pub struct SheetProblem {
 
 impl From<Problem> for SheetProblem {
     fn from(problem: Problem) -> Self {
-        Self { line: problem.line as i32, column: problem.column, code: problem.code.to_owned(), message: problem.message }
+        Self {
+            line: problem.line as i32,
+            column: problem.column,
+            code: problem.code.to_owned(),
+            message: problem.message,
+        }
     }
 }
 

@@ -7,11 +7,11 @@ mod member;
 mod organization;
 mod role;
 
+pub use identity::{AuditEvent, EmailCheck, SsoProvider};
 pub use invitation::{
     AcceptedInvitation, GenerateInvitationLinksPayload, Invitation, InvitationConnection, InvitationConnectionFields,
     InvitationLink, PublicInvitation,
 };
-pub use identity::{AuditEvent, EmailCheck, SsoProvider};
 pub use member::{Member, MemberConnection, MemberConnectionFields};
 pub use organization::{Organization, Viewer};
 pub use role::Role;

@@ -2,9 +2,7 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::role;
 
-use crate::{
-    graphql::{ContextExt, loaders::load_failed},
-};
+use crate::graphql::{ContextExt, loaders::load_failed};
 
 /// What a member is in the organization; sheets name roles by `id`.
 pub struct Role(pub role::Model);
