@@ -85,30 +85,30 @@ pub async fn generate_links(
     let mut warnings = read.warnings;
     warnings.append(&mut checked.warnings);
 
-    let mut report = SheetReport {
-        errors: checked.errors,
-        warnings,
-        rows: checked
-            .rows
-            .iter()
-            .map(|row| ReportRow {
-                line: row.line,
-                member_id: row.member_id.clone(),
-                email: row.email.clone(),
-                language: row.language.clone(),
-                role_ids: row.role_ids.clone(),
-                link: None,
-                expires_at: None,
-            })
-            .collect(),
-        ..Default::default()
-    };
+    // Each row moves into the report; the rows that can be issued keep their index.
+    let mut indexes = Vec::new();
+    let mut candidates = Vec::new();
+    let mut rows = Vec::with_capacity(checked.rows.len());
+    for (index, row) in checked.rows.into_iter().enumerate() {
+        if let Some(candidate) = row.candidate {
+            indexes.push(index);
+            candidates.push(candidate);
+        }
+        rows.push(ReportRow {
+            line: row.line,
+            member_id: row.member_id,
+            email: row.email,
+            language: row.language,
+            role_ids: row.role_ids,
+            link: None,
+            expires_at: None,
+        });
+    }
+    let mut report = SheetReport { errors: checked.errors, warnings, rows, ..Default::default() };
     let blocked = !report.errors.is_empty() && !options.skip_invalid_rows;
     if options.dry_run || blocked {
         return Ok(report);
     }
-    let (indexes, candidates): (Vec<usize>, Vec<_>) =
-        checked.rows.into_iter().enumerate().filter_map(|(index, row)| row.candidate.map(|c| (index, c))).unzip();
     if candidates.is_empty() {
         return Ok(report);
     }
@@ -149,10 +149,13 @@ pub async fn generate_links(
         "invitation links issued"
     );
 
-    let rows = report.rows.clone();
-    report.csv = Some(
-        tokio::task::spawn_blocking(move || links_sheet(&rows)).await.map_err(|err| AppError::Internal(err.into()))?,
-    );
+    // The rows go to the blocking task and come back, rather than being copied.
+    let rows = std::mem::take(&mut report.rows);
+    let (csv, rows) = tokio::task::spawn_blocking(move || (links_sheet(&rows), rows))
+        .await
+        .map_err(|err| AppError::Internal(err.into()))?;
+    report.rows = rows;
+    report.csv = Some(csv);
     Ok(report)
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{member, role};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, QueryFilter, QuerySelect};
 
 use super::policy::{EmailPolicy, Verdict};
 use crate::{
@@ -27,10 +27,29 @@ pub struct Rules<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// What the checks need of a member: a few columns rather than the whole row, since a sheet
+/// may name 200,000 of them.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct MemberRef {
+    pub id: i64,
+    pub public_id: String,
+    pub email: String,
+    pub email_key: String,
+    pub name: Option<String>,
+    pub invitation_state: String,
+    pub invitation_expires_at: Option<DateTime<Utc>>,
+}
+
+impl MemberRef {
+    fn status(&self, now: DateTime<Utc>) -> InvitationStatus {
+        InvitationStatus::from_state(&self.invitation_state, self.invitation_expires_at, now)
+    }
+}
+
 /// A row that passed every check: what to issue.
 #[derive(Debug, Clone)]
 pub struct Candidate {
-    pub member: member::Model,
+    pub member: MemberRef,
     pub email: Email,
     pub language: Language,
     pub roles: Vec<role::Model>,
@@ -64,7 +83,7 @@ pub async fn check(
 ) -> Result<Checked> {
     let member_ids: Vec<String> =
         raw_rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner).collect();
-    let by_id = lookup(db, tenant, member::Column::PublicId, member_ids, |m| m.public_id.clone()).await?;
+    let by_id = members_by_public_id(db, tenant, member_ids).await?;
     let email_keys: Vec<String> =
         raw_rows.iter().filter_map(|row| Email::parse(&row.email).ok()).map(|email| email.key()).collect();
     let by_email = owners_of(db, tenant, email_keys).await?;
@@ -122,7 +141,7 @@ pub async fn check(
                     );
                     None
                 }
-                Some(member) if InvitationStatus::of(member, rules.now) == InvitationStatus::Accepted => {
+                Some(member) if member.status(rules.now) == InvitationStatus::Accepted => {
                     error(
                         &mut errors,
                         columns::MEMBER_ID,
@@ -266,7 +285,7 @@ pub async fn check(
                         ),
                     );
                 }
-                if InvitationStatus::of(&member, rules.now) == InvitationStatus::Pending {
+                if member.status(rules.now) == InvitationStatus::Pending {
                     warn(
                         &mut checked.warnings,
                         columns::MEMBER_ID,
@@ -293,7 +312,7 @@ pub async fn check(
     Ok(checked)
 }
 
-fn describe(member: &member::Model) -> String {
+fn describe(member: &MemberRef) -> String {
     describe_parts(&member.public_id, member.name.as_deref(), &member.email)
 }
 
@@ -343,20 +362,34 @@ struct Owner {
     email: String,
 }
 
-/// The tenant's members whose `column` is one of `values`, keyed by `key`.
-async fn lookup(
+/// The tenant's members with these public ids, keyed by public id.
+async fn members_by_public_id(
     db: &impl ConnectionTrait,
     tenant: &Tenant,
-    column: member::Column,
-    mut values: Vec<String>,
-    key: impl Fn(&member::Model) -> String,
-) -> Result<HashMap<String, member::Model>> {
-    values.sort_unstable();
-    values.dedup();
-    let mut found = HashMap::with_capacity(values.len());
-    for chunk in values.chunks(LOOKUP_CHUNK) {
-        for member in tenant.members().filter(column.is_in(chunk.iter().cloned())).all(db).await? {
-            found.insert(key(&member), member);
+    mut ids: Vec<String>,
+) -> Result<HashMap<String, MemberRef>> {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let rows = tenant
+            .members()
+            .select_only()
+            .columns([
+                member::Column::Id,
+                member::Column::PublicId,
+                member::Column::Email,
+                member::Column::EmailKey,
+                member::Column::Name,
+                member::Column::InvitationState,
+                member::Column::InvitationExpiresAt,
+            ])
+            .filter(member::Column::PublicId.is_in(chunk.iter().cloned()))
+            .into_model::<MemberRef>()
+            .all(db)
+            .await?;
+        for member in rows {
+            found.insert(member.public_id.clone(), member);
         }
     }
     Ok(found)

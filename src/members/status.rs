@@ -29,8 +29,13 @@ pub enum InvitationStatus {
 
 impl InvitationStatus {
     pub fn of(member: &member::Model, now: DateTime<Utc>) -> Self {
-        match member.invitation_state.as_str() {
-            state::PENDING => match member.invitation_expires_at {
+        Self::from_state(&member.invitation_state, member.invitation_expires_at, now)
+    }
+
+    /// The status from the stored state and expiry, at time `now`.
+    pub fn from_state(state: &str, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
+        match state {
+            state::PENDING => match expires_at {
                 Some(expires_at) if expires_at <= now => Self::Expired,
                 _ => Self::Pending,
             },
