@@ -236,11 +236,7 @@ fn select(db_filter: &InvitationFilter, tenant: &Tenant, now: DateTime<Utc>) -> 
         select = select.filter(invitation::Column::BatchId.in_subquery(batches));
     }
     if let Some(search) = db_filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped: String = search
-            .to_lowercase()
-            .chars()
-            .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
-            .collect();
+        let escaped = crate::members::filter::escape_like(&search.to_lowercase());
         select = select.filter(
             Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(invitation::Column::Email)))
                 .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),

@@ -106,8 +106,8 @@ fn status_condition(status: InvitationStatus, now: DateTime<Utc>) -> Condition {
     }
 }
 
-/// `%`, `_` and `\` in a search are meant literally.
-fn escape_like(text: &str) -> String {
+/// `%`, `_` and `\` in a search are meant literally (members and invitations alike).
+pub(crate) fn escape_like(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
