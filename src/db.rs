@@ -11,7 +11,8 @@ use std::{
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection,
+    ColumnTrait, ConnectOptions, Database, DatabaseConnection, DbBackend,
+    sea_query::{BinOper, Expr, SimpleExpr},
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -85,8 +86,57 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// `column IN (…)` over a list sent as one JSON array parameter, not one parameter per value.
+/// Bulk paths look up and update tens of thousands of rows: with a parameter each, the
+/// statement text, its binding and (on PostgreSQL) its planning grow with the list; with one
+/// JSON parameter they stay constant, and a statement can take any number of values.
+pub fn in_json_list<T: JsonListItem>(backend: DbBackend, column: impl ColumnTrait, values: &[T]) -> SimpleExpr {
+    let list = serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned());
+    let subquery = match backend {
+        DbBackend::Postgres => format!("SELECT value{} FROM jsonb_array_elements_text($1::jsonb)", T::PG_CAST),
+        _ => "SELECT value FROM json_each(?)".to_owned(),
+    };
+    // `IN` puts the right side in parentheses, which makes this a subquery (twice would make
+    // it a scalar: the first value only).
+    let values = Expr::cust_with_values(subquery, [list]);
+    sea_orm::sea_query::ExprTrait::binary(Expr::col(column.as_column_ref()), BinOper::In, values)
+}
+
+/// What [`in_json_list`] can send: PostgreSQL reads JSON elements as text, so numbers are cast.
+pub trait JsonListItem: serde::Serialize {
+    const PG_CAST: &'static str;
+}
+
+impl JsonListItem for i64 {
+    const PG_CAST: &'static str = "::bigint";
+}
+
+impl JsonListItem for String {
+    const PG_CAST: &'static str = "";
+}
+
 #[cfg(test)]
 mod tests {
+    use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryTrait};
+
+    #[test]
+    fn lists_travel_as_one_json_parameter() {
+        let query = |backend| {
+            entity::member::Entity::find()
+                .filter(super::in_json_list(backend, entity::member::Column::Id, &[3_i64, 5]))
+                .build(backend)
+        };
+        let sqlite = query(DbBackend::Sqlite);
+        assert!(sqlite.sql.ends_with(r#"WHERE "members"."id" IN (SELECT value FROM json_each(?))"#), "{}", sqlite.sql);
+        assert_eq!(sqlite.values.unwrap().0, vec![sea_orm::Value::from("[3,5]")]);
+        let postgres = query(DbBackend::Postgres);
+        assert!(
+            postgres.sql.ends_with(r#"IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))"#),
+            "{}",
+            postgres.sql
+        );
+    }
+
     #[test]
     fn redacts_passwords() {
         assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");

@@ -107,6 +107,13 @@ pub fn is_public_id_collision(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(detail)) if detail.contains("public_id"))
 }
 
+/// Whether a database error is the "one pending invitation per member" index refusing a second
+/// one: another request invited the same member between the checks and the insert.
+pub fn is_second_pending_invitation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(detail))
+        if detail.contains("ux_invitations_one_pending") || detail.contains("invitations.member_id"))
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();

@@ -16,6 +16,9 @@ pub struct Model {
     /// Hex SHA-256 of the link's token.
     #[sea_orm(unique)]
     pub token_hash: String,
+    /// The roles granted on acceptance: a JSON array of role row ids. Roles deleted since
+    /// are skipped when read.
+    pub role_ids: String,
     /// `pending`, `accepted` or `revoked`.
     pub status: String,
     pub created_by: String,
@@ -34,19 +37,11 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Member,
-    #[sea_orm(has_many = "super::invitation_role::Entity")]
-    InvitationRole,
 }
 
 impl Related<super::member::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Member.def()
-    }
-}
-
-impl Related<super::invitation_role::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::InvitationRole.def()
     }
 }
 

@@ -5,7 +5,6 @@ pub mod api_token;
 pub mod audit_event;
 pub mod invitation;
 pub mod invitation_batch;
-pub mod invitation_role;
 pub mod member;
 pub mod member_role;
 pub mod organization;

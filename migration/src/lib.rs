@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261130_000001_create_core_tables;
 mod m20261130_000002_create_invitations;
 mod m20261130_000003_create_identity;
+mod m20261130_000004_bulk_issue;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_create_core_tables::Migration),
             Box::new(m20261130_000002_create_invitations::Migration),
             Box::new(m20261130_000003_create_identity::Migration),
+            Box::new(m20261130_000004_bulk_issue::Migration),
         ]
     }
 }

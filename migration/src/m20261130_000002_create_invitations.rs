@@ -190,7 +190,7 @@ pub(crate) enum Invitations {
 }
 
 #[derive(DeriveIden)]
-enum InvitationRoles {
+pub(crate) enum InvitationRoles {
     Table,
     InvitationId,
     RoleId,

@@ -29,10 +29,12 @@ impl SecretToken {
 
     /// Hex SHA-256 of a presented secret, for lookup.
     pub fn hash_of(presented: &str) -> String {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let digest = Sha256::digest(presented.as_bytes());
         let mut hex = String::with_capacity(64);
         for byte in digest {
-            hex.push_str(&format!("{byte:02x}"));
+            hex.push(DIGITS[usize::from(byte >> 4)] as char);
+            hex.push(DIGITS[usize::from(byte & 0xf)] as char);
         }
         hex
     }
@@ -58,5 +60,10 @@ mod tests {
         assert_eq!(a.hash().len(), 64);
         assert_eq!(a.hash(), SecretToken::hash_of(a.reveal()));
         assert!(!format!("{a:?}").contains(&a.reveal()[4..]));
+    }
+
+    #[test]
+    fn hashes_are_lower_case_hex_sha256() {
+        assert_eq!(SecretToken::hash_of("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

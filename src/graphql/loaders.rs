@@ -52,8 +52,8 @@ tenant_loader!(
     LatestInvitationLoader => invitation::Model, |db, tenant, keys| lifecycle::latest_of_members(db, tenant, keys)
 );
 tenant_loader!(
-    /// The roles invitations grant, by invitation row id.
-    InvitationRolesLoader => Vec<role::Model>, |db, tenant, keys| lifecycle::roles_of_invitations(db, tenant, keys)
+    /// Roles by row id (for the roles invitations grant).
+    RoleLoader => role::Model, |db, tenant, keys| roles::by_ids(db, tenant, keys)
 );
 tenant_loader!(
     /// Members by row id.
@@ -71,7 +71,7 @@ pub struct Loaders {
     pub member_roles: Cached<MemberRolesLoader>,
     pub role_member_counts: Cached<RoleMemberCountLoader>,
     pub latest_invitations: Cached<LatestInvitationLoader>,
-    pub invitation_roles: Cached<InvitationRolesLoader>,
+    pub roles: Cached<RoleLoader>,
     pub members: Cached<MemberLoader>,
     pub batches: Cached<BatchIdLoader>,
 }
@@ -86,7 +86,7 @@ impl Loaders {
             member_roles: cached(MemberRolesLoader { db: db.clone(), tenant }),
             role_member_counts: cached(RoleMemberCountLoader { db: db.clone(), tenant }),
             latest_invitations: cached(LatestInvitationLoader { db: db.clone(), tenant }),
-            invitation_roles: cached(InvitationRolesLoader { db: db.clone(), tenant }),
+            roles: cached(RoleLoader { db: db.clone(), tenant }),
             members: cached(MemberLoader { db: db.clone(), tenant }),
             batches: cached(BatchIdLoader { db, tenant }),
         }

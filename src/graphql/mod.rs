@@ -21,7 +21,7 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// The schema, with `services` in its data when it is to be executed (`None` just to print it).
 pub fn build_schema(services: Option<Services>) -> MusterSchema {
-    let mut builder = Schema::build(query::Query::default(), mutation::Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
     if let Some(services) = services {

@@ -4,8 +4,8 @@
 //! against the client in a limiter kept in the database, so guessing is slow on every node.
 
 use chrono::{DateTime, Utc};
-use entity::{invitation, invitation_role, member, member_role, organization};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
+use entity::{invitation, member, member_role, organization, role};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait, sea_query::Expr};
 
 use super::{state, status_of};
 use crate::{
@@ -264,12 +264,24 @@ async fn complete(
             .col_expr(member::Column::EmailKey, Expr::value(email_key));
     }
     update.filter(member::Column::Id.eq(member.id)).exec(&txn).await?;
-    let roles =
-        invitation_role::Entity::find().filter(invitation_role::Column::InvitationId.eq(found.id)).all(&txn).await?;
+    // The roles the invitation grants that still exist in the organization.
+    let granted = super::granted_role_ids(found);
+    let roles: Vec<i64> = if granted.is_empty() {
+        Vec::new()
+    } else {
+        role::Entity::find()
+            .select_only()
+            .column(role::Column::Id)
+            .filter(role::Column::OrganizationId.eq(member.organization_id))
+            .filter(role::Column::Id.is_in(granted))
+            .into_tuple()
+            .all(&txn)
+            .await?
+    };
     if !roles.is_empty() {
-        member_role::Entity::insert_many(roles.into_iter().map(|link| member_role::ActiveModel {
+        member_role::Entity::insert_many(roles.into_iter().map(|role_id| member_role::ActiveModel {
             member_id: sea_orm::Set(member.id),
-            role_id: sea_orm::Set(link.role_id),
+            role_id: sea_orm::Set(role_id),
         }))
         .on_conflict_do_nothing_on([member_role::Column::MemberId, member_role::Column::RoleId])
         .exec(&txn)

@@ -1,27 +1,26 @@
-//! Issuing invitations in bulk: one transaction, a handful of statements per thousand rows,
+//! Issuing invitations in bulk: one transaction, a handful of statements per ten thousand rows,
 //! and nothing left behind when any of it fails. Issuing to a member revokes the link they
 //! held, so a member has at most one pending invitation (the database enforces it too).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
-use entity::{invitation, invitation_batch, invitation_role, member};
+use entity::{invitation, invitation_batch, member};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Set,
+    Statement, TransactionTrait, Value, sea_query::Expr,
 };
 
 use super::{state, validate::Candidate};
 use crate::{
     AppError, Result,
     domain::{PublicId, SecretToken},
-    error::is_public_id_collision,
+    error::{is_public_id_collision, is_second_pending_invitation},
     members::status::state as member_state,
     tenant::Tenant,
 };
 
-/// Rows per INSERT or `IN (…)`: far below both databases' limits on bound parameters.
-const CHUNK: usize = 1_000;
+/// Rows per bulk statement. Rows travel as one JSON parameter, so this bounds the size of
+/// a statement's document (about 2 MB), not a count of bound parameters.
+const CHUNK: usize = 10_000;
 /// Invitation tokens look like `inv_…` so that a leaked one is easy to recognise.
 const TOKEN_PREFIX: &str = "inv_";
 
@@ -39,40 +38,74 @@ pub struct BatchInfo {
     pub skipped_count: usize,
 }
 
-/// One issued invitation: the token is here once, to build the link; only its hash is kept.
-pub struct Issued {
-    pub invitation_id: String,
-    pub token: String,
-    pub expires_at: DateTime<Utc>,
+/// Inserts a chunk of pending invitations from one JSON array of rows: the database reads the
+/// document itself (`jsonb_array_elements`, `json_each`), where a multi-row `VALUES` would
+/// bind thirteen parameters per row and, on PostgreSQL, plan a statement that size. (`jsonb`
+/// parses the document once; `json` would read it again for each `->>`.)
+fn insert_invitations_sql(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "INSERT INTO invitations (organization_id, batch_id, status, created_by, created_at, expires_at, \
+             public_id, member_id, email, language, token_hash, role_ids) \
+             SELECT $1, $2, $3, $4, $5, $6, r->>0, (r->>1)::bigint, r->>2, r->>3, r->>4, r->>5 \
+             FROM jsonb_array_elements($7::jsonb) AS rows(r)"
+        }
+        _ => {
+            "INSERT INTO invitations (organization_id, batch_id, status, created_by, created_at, expires_at, \
+             public_id, member_id, email, language, token_hash, role_ids) \
+             SELECT ?, ?, ?, ?, ?, ?, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 \
+             FROM json_each(?)"
+        }
+    }
 }
 
-/// Issues an invitation to each candidate (each a different member), in one transaction.
+/// A link's secret: the token goes into the link, once; only its hash is stored.
+pub struct LinkSecret {
+    pub token: SecretToken,
+    pub hash: String,
+}
+
+/// Makes `count` link secrets. Random bytes and SHA-256 for many rows are CPU work: they are
+/// made on a blocking thread, and a sheet makes them while its rows are being checked.
+pub async fn secrets(count: usize) -> Result<Vec<LinkSecret>> {
+    tokio::task::spawn_blocking(move || {
+        (0..count)
+            .map(|_| {
+                let token = SecretToken::generate(TOKEN_PREFIX);
+                let hash = token.hash();
+                LinkSecret { token, hash }
+            })
+            .collect()
+    })
+    .await
+    .map_err(|err| AppError::Internal(err.into()))
+}
+
+/// Issues an invitation to each candidate (each a different member), in one transaction, with
+/// the token hash at the same index. Answers the batch and the invitations' public ids, in
+/// the candidates' order. Tokens themselves never reach this module's statements.
 #[tracing::instrument(skip_all, fields(count = candidates.len()))]
 pub async fn issue(
     db: &DatabaseConnection,
     tenant: &Tenant,
     candidates: &[Candidate],
     request: &IssueRequest,
+    token_hashes: &[String],
     now: DateTime<Utc>,
-) -> Result<(Option<invitation_batch::Model>, Vec<Issued>)> {
-    let count = candidates.len();
-    // Random bytes and SHA-256 for many rows is CPU work: off the async threads.
-    let secrets = tokio::task::spawn_blocking(move || {
-        (0..count)
-            .map(|_| {
-                let token = SecretToken::generate(TOKEN_PREFIX);
-                let hash = token.hash();
-                (token.reveal().to_owned(), hash)
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .map_err(|err| AppError::Internal(err.into()))?;
-
+) -> Result<(Option<invitation_batch::Model>, Vec<String>)> {
+    if token_hashes.len() != candidates.len() {
+        return Err(AppError::Internal(anyhow::anyhow!("one token hash per invitation")));
+    }
     // A public-id collision (about one in 10^16 per id) rolls back and tries again.
     for attempt in 0.. {
-        match issue_once(db, tenant, candidates, request, &secrets, now).await {
+        match issue_once(db, tenant, candidates, request, token_hashes, now).await {
             Err(AppError::Database(err)) if is_public_id_collision(&err) && attempt < 3 => continue,
+            Err(AppError::Database(err)) if is_second_pending_invitation(&err) => {
+                return Err(AppError::Conflict(
+                    "another request invited some of these members at the same time; nothing was issued, try again"
+                        .into(),
+                ));
+            }
             other => return other,
         }
     }
@@ -84,12 +117,17 @@ async fn issue_once(
     tenant: &Tenant,
     candidates: &[Candidate],
     request: &IssueRequest,
-    secrets: &[(String, String)],
+    token_hashes: &[String],
     now: DateTime<Utc>,
-) -> Result<(Option<invitation_batch::Model>, Vec<Issued>)> {
+) -> Result<(Option<invitation_batch::Model>, Vec<String>)> {
     let txn = db.begin().await?;
-    let member_ids: Vec<i64> = candidates.iter().map(|c| c.member.id).collect();
-    for chunk in member_ids.chunks(CHUNK) {
+    let backend = txn.get_database_backend();
+    let member_ids: Vec<i64> = candidates.iter().map(|c| c.member_id).collect();
+    // Only members who held a pending link when checked can hold one now: a member's state
+    // follows their latest invitation. One invited meanwhile by another request makes the
+    // insert below fail on the one-pending-per-member index, and nothing is issued.
+    let holding: Vec<i64> = candidates.iter().filter(|c| c.held_pending).map(|c| c.member_id).collect();
+    for chunk in holding.chunks(CHUNK) {
         revoke_pending_of(&txn, tenant, chunk, now).await?;
     }
 
@@ -112,79 +150,59 @@ async fn issue_once(
         None => None,
     };
 
-    let public_ids: Vec<String> = candidates.iter().map(|_| PublicId::generate().into_inner()).collect();
-    for ((chunk, ids), secrets) in candidates.chunks(CHUNK).zip(public_ids.chunks(CHUNK)).zip(secrets.chunks(CHUNK)) {
-        let rows =
-            chunk.iter().zip(ids).zip(secrets).map(|((candidate, public_id), (_, hash))| invitation::ActiveModel {
-                public_id: Set(public_id.clone()),
-                organization_id: Set(tenant.organization_id()),
-                member_id: Set(candidate.member.id),
-                batch_id: Set(batch.as_ref().map(|b| b.id)),
-                email: Set(candidate.email.as_str().to_owned()),
-                language: Set(candidate.language.as_str().to_owned()),
-                token_hash: Set(hash.clone()),
-                status: Set(state::PENDING.to_owned()),
-                created_by: Set(request.created_by.clone()),
-                created_at: Set(now),
-                expires_at: Set(request.expires_at),
-                accepted_at: Set(None),
-                revoked_at: Set(None),
-                ..Default::default()
-            });
-        invitation::Entity::insert_many(rows).exec(&txn).await?;
-
-        // The new rows' ids, to attach their roles (two columns, not whole rows).
-        let row_ids: HashMap<String, i64> = invitation::Entity::find()
-            .select_only()
-            .columns([invitation::Column::PublicId, invitation::Column::Id])
-            .filter(invitation::Column::PublicId.is_in(ids.iter().cloned()))
-            .into_tuple::<(String, i64)>()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .collect();
-        let links: Vec<invitation_role::ActiveModel> = chunk
-            .iter()
-            .zip(ids)
-            .flat_map(|(candidate, public_id)| {
-                let invitation_id = row_ids.get(public_id).copied();
-                candidate.roles.iter().filter_map(move |role| {
-                    invitation_id.map(|invitation_id| invitation_role::ActiveModel {
-                        invitation_id: Set(invitation_id),
-                        role_id: Set(role.id),
-                    })
-                })
-            })
-            .collect();
-        for links in links.chunks(CHUNK * 5) {
-            invitation_role::Entity::insert_many(links.to_vec()).exec(&txn).await?;
-        }
-    }
-
-    // The member ids come from the tenant's own rows (the candidates were looked up through
-    // it); filtering by primary key alone lets the database use it, where adding the
-    // organization led PostgreSQL to scan the organization's members for each chunk.
+    // Members are marked before their invitations are inserted: the foreign-key check of
+    // each invitation then finds its member already locked by this transaction, where the
+    // other order writes a lock on every member row and then updates it (measured on
+    // PostgreSQL: 10% less time). The member ids come from the tenant's own rows (the
+    // candidates were looked up through it); filtering by primary key alone lets the
+    // database use it, where adding the organization led PostgreSQL to scan the
+    // organization's members for each chunk.
     for chunk in member_ids.chunks(CHUNK) {
         member::Entity::update_many()
             .col_expr(member::Column::InvitationState, Expr::value(member_state::PENDING))
             .col_expr(member::Column::InvitationExpiresAt, Expr::value(request.expires_at))
             .col_expr(member::Column::UpdatedAt, Expr::value(now))
-            .filter(member::Column::Id.is_in(chunk.iter().copied()))
+            .filter(crate::db::in_json_list(backend, member::Column::Id, chunk))
             .exec(&txn)
             .await?;
     }
+
+    let public_ids: Vec<String> = candidates.iter().map(|_| PublicId::generate().into_inner()).collect();
+    let batch_id = batch.as_ref().map(|b| b.id);
+    for ((chunk, ids), hashes) in candidates.chunks(CHUNK).zip(public_ids.chunks(CHUNK)).zip(token_hashes.chunks(CHUNK))
+    {
+        // One JSON document per chunk: [public id, member, email, language, token hash, roles].
+        let rows: Vec<(&str, i64, &str, &str, &str, String)> = chunk
+            .iter()
+            .zip(ids)
+            .zip(hashes)
+            .map(|((candidate, public_id), hash)| {
+                (
+                    public_id.as_str(),
+                    candidate.member_id,
+                    candidate.email.as_str(),
+                    candidate.language.as_str(),
+                    hash.as_str(),
+                    super::role_ids_json(&candidate.role_ids),
+                )
+            })
+            .collect();
+        let rows = serde_json::to_string(&rows).map_err(|err| AppError::Internal(err.into()))?;
+        let values: [Value; 7] = [
+            tenant.organization_id().into(),
+            batch_id.into(),
+            state::PENDING.into(),
+            request.created_by.as_str().into(),
+            now.into(),
+            request.expires_at.into(),
+            rows.into(),
+        ];
+        txn.execute_raw(Statement::from_sql_and_values(backend, insert_invitations_sql(backend), values)).await?;
+    }
+
     txn.commit().await?;
 
-    let issued = public_ids
-        .into_iter()
-        .zip(secrets)
-        .map(|(invitation_id, (token, _))| Issued {
-            invitation_id,
-            token: token.clone(),
-            expires_at: request.expires_at,
-        })
-        .collect();
-    Ok((batch, issued))
+    Ok((batch, public_ids))
 }
 
 /// Revokes the pending invitations of these members of the tenant (their links stop working).
@@ -200,7 +218,7 @@ pub async fn revoke_pending_of(
         .col_expr(invitation::Column::Status, Expr::value(state::REVOKED))
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))
         .filter(invitation::Column::Status.eq(state::PENDING))
-        .filter(invitation::Column::MemberId.is_in(member_ids.iter().copied()))
+        .filter(crate::db::in_json_list(db.get_database_backend(), invitation::Column::MemberId, member_ids))
         .exec(db)
         .await?;
     Ok(result.rows_affected)

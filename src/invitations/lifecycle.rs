@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{invitation, invitation_role, member, role};
+use entity::{invitation, member};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait, LikeExpr},
@@ -85,9 +85,10 @@ pub async fn invite_member(
         return Err(AppError::Internal(anyhow::anyhow!("a row without errors has a candidate")));
     };
     let request = IssueRequest { created_by: caller.name.clone(), expires_at, batch: None };
-    let (_, mut issued) = issue::issue(db, &tenant, &[candidate], &request, now).await?;
+    let secret = issue::secrets(1).await?.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no secret")))?;
+    let (_, mut issued) = issue::issue(db, &tenant, &[candidate], &request, &[secret.hash], now).await?;
     let issued = issued.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("nothing issued")))?;
-    let invitation = tenant.invitation(db, &issued.invitation_id).await?;
+    let invitation = tenant.invitation(db, &issued).await?;
     tracing::info!(invitation = %invitation.public_id, "invitation issued");
     audit::record(
         db,
@@ -99,7 +100,7 @@ pub async fn invite_member(
         now,
     )
     .await;
-    Ok((invitation, link(&services.config, &issued.token)))
+    Ok((invitation, link(&services.config, secret.token.reveal())))
 }
 
 /// Revokes an invitation: its link stops working. Revoking twice is harmless.
@@ -158,12 +159,15 @@ pub async fn resend(
     }
     let member =
         member::Entity::find_by_id(old.member_id).one(&services.db).await?.ok_or(AppError::NotFound("member"))?;
-    let roles = roles_of_invitations(&services.db, &tenant, &[old.id]).await?.remove(&old.id).unwrap_or_default();
+    // The roles it granted that still exist.
+    let granted = super::granted_role_ids(&old);
+    let mut roles = crate::roles::by_ids(&services.db, &tenant, &granted).await?;
+    let role_ids = granted.iter().filter_map(|id| roles.remove(id)).map(|role| role.public_id).collect();
     let request = InviteRequest {
         member_id: member.public_id,
         email: Some(old.email.clone()),
         language: Some(old.language.clone()),
-        role_ids: Some(roles.into_iter().map(|role| role.public_id).collect()),
+        role_ids: Some(role_ids),
         expires_in_days: None,
     };
     let (invitation, link) = invite_member(services, caller, policy, request).await?;
@@ -296,28 +300,6 @@ pub async fn latest_of_members(
         latest.entry(row.member_id).or_insert(row);
     }
     Ok(latest)
-}
-
-/// The roles each of these invitations grants.
-pub async fn roles_of_invitations(
-    db: &impl ConnectionTrait,
-    tenant: &Tenant,
-    invitation_ids: &[i64],
-) -> Result<HashMap<i64, Vec<role::Model>>> {
-    let rows = invitation_role::Entity::find()
-        .find_also_related(role::Entity)
-        .filter(invitation_role::Column::InvitationId.is_in(invitation_ids.iter().copied()))
-        .filter(role::Column::OrganizationId.eq(tenant.organization_id()))
-        .order_by_asc(role::Column::NameKey)
-        .all(db)
-        .await?;
-    let mut roles: HashMap<i64, Vec<role::Model>> = HashMap::new();
-    for (link, role) in rows {
-        if let Some(role) = role {
-            roles.entry(link.invitation_id).or_default().push(role);
-        }
-    }
-    Ok(roles)
 }
 
 /// Members by row id (for invitations' `member`).

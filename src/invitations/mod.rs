@@ -35,6 +35,21 @@ pub fn status_of(invitation: &invitation::Model, now: DateTime<Utc>) -> Invitati
     }
 }
 
+/// The role row ids an invitation grants, as its `role_ids` column keeps them (a JSON array).
+/// muster writes the column itself; should one not read, it grants nothing (and says so in
+/// the log) rather than making the invitation unusable.
+pub fn granted_role_ids(invitation: &invitation::Model) -> Vec<i64> {
+    serde_json::from_str(&invitation.role_ids).unwrap_or_else(|err| {
+        tracing::warn!(invitation = %invitation.public_id, error = %err, "unreadable role_ids column");
+        Vec::new()
+    })
+}
+
+/// The `role_ids` column for these role row ids.
+pub(crate) fn role_ids_json(role_ids: &[i64]) -> String {
+    serde_json::to_string(role_ids).unwrap_or_else(|_| "[]".to_owned())
+}
+
 /// The link an invitee opens.
 pub fn link(config: &Config, token: &str) -> String {
     format!("{}/invite/{token}", config.public_base())

@@ -80,6 +80,8 @@ pub async fn generate_links(
     let row_count = read.rows.len();
     let rules = Rules { languages: &services.languages, policy, now };
     let read_ms = started.elapsed().as_millis() as u64;
+    // The links' secrets are made while the rows are checked (on another core), one per row.
+    let secrets = (!options.dry_run).then(|| tokio::spawn(issue::secrets(row_count)));
     let mut checked = validate::check(&services.db, &tenant, read.rows, &rules).await?;
     let checked_ms = started.elapsed().as_millis() as u64;
     let mut warnings = read.warnings;
@@ -121,12 +123,28 @@ pub async fn generate_links(
             skipped_count: row_count - candidates.len(),
         }),
     };
-    let (batch, issued) = issue::issue(&services.db, &tenant, &candidates, &request, now).await?;
-    for (index, issued) in indexes.iter().zip(&issued) {
+    let mut secrets = match secrets {
+        Some(secrets) => secrets.await.map_err(|err| AppError::Internal(err.into()))??,
+        None => issue::secrets(candidates.len()).await?,
+    };
+    secrets.truncate(candidates.len());
+    let mut token_hashes = Vec::with_capacity(secrets.len());
+    for (index, secret) in indexes.iter().zip(secrets) {
         let row = &mut report.rows[*index];
-        row.link = Some(link(&services.config, &issued.token));
-        row.expires_at = Some(issued.expires_at);
+        row.link = Some(link(&services.config, secret.token.reveal()));
+        row.expires_at = Some(expires_at);
+        token_hashes.push(secret.hash);
     }
+
+    // The links sheet is written (on another core) while the database inserts; it is dropped
+    // if they fail. The rows go to the blocking task and come back, rather than being copied.
+    let rows = std::mem::take(&mut report.rows);
+    let links_sheet = tokio::task::spawn_blocking(move || (links_sheet(&rows), rows));
+    let issued = issue::issue(&services.db, &tenant, &candidates, &request, &token_hashes, now).await;
+    let (csv, rows) = links_sheet.await.map_err(|err| AppError::Internal(err.into()))?;
+    report.rows = rows;
+    let (batch, issued) = issued?;
+    report.csv = Some(csv);
     report.issued = issued.len();
     report.batch_id = batch.map(|batch| batch.public_id);
     crate::audit::record(
@@ -149,13 +167,6 @@ pub async fn generate_links(
         "invitation links issued"
     );
 
-    // The rows go to the blocking task and come back, rather than being copied.
-    let rows = std::mem::take(&mut report.rows);
-    let (csv, rows) = tokio::task::spawn_blocking(move || (links_sheet(&rows), rows))
-        .await
-        .map_err(|err| AppError::Internal(err.into()))?;
-    report.rows = rows;
-    report.csv = Some(csv);
     Ok(report)
 }
 

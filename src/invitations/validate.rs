@@ -5,20 +5,21 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{member, role};
-use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, QueryFilter, QuerySelect};
+use entity::member;
+use futures::{StreamExt, TryStreamExt};
+use sea_orm::{ConnectionTrait, FromQueryResult, QueryFilter, QuerySelect};
 
 use super::policy::{EmailPolicy, Verdict};
 use crate::{
     Result,
     domain::{Email, Language, PublicId, SupportedLanguages},
-    members::InvitationStatus,
+    members::{InvitationStatus, status::state as member_state},
     sheets::{RawRow, SheetProblem, codes, columns},
     tenant::Tenant,
 };
 
-/// Ids per `IN (…)` lookup: far below both databases' limits on bound parameters.
-const LOOKUP_CHUNK: usize = 5_000;
+/// Values per lookup (sent as one JSON parameter): bounds the rows a statement returns.
+const LOOKUP_CHUNK: usize = 10_000;
 
 /// What a row is checked against.
 pub struct Rules<'a> {
@@ -46,13 +47,18 @@ impl MemberRef {
     }
 }
 
-/// A row that passed every check: what to issue.
+/// A row that passed every check: what to issue (only what issuing needs: a sheet may hold
+/// 200,000 of them).
 #[derive(Debug, Clone)]
 pub struct Candidate {
-    pub member: MemberRef,
+    /// The member's row id.
+    pub member_id: i64,
+    /// Whether the member held a pending invitation when checked (issuing revokes it).
+    pub held_pending: bool,
     pub email: Email,
     pub language: Language,
-    pub roles: Vec<role::Model>,
+    /// Row ids of the roles to grant, in the sheet's order.
+    pub role_ids: Vec<i64>,
 }
 
 /// One row of the sheet as checked, in sheet order.
@@ -83,16 +89,25 @@ pub async fn check(
 ) -> Result<Checked> {
     let member_ids: Vec<String> =
         raw_rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner).collect();
-    let by_id = members_by_public_id(db, tenant, member_ids).await?;
-    let email_keys: Vec<String> =
-        raw_rows.iter().filter_map(|row| Email::parse(&row.email).ok()).map(|email| email.key()).collect();
+    let mut by_id = members_by_public_id(db, tenant, member_ids).await?;
+    // Whose address each row's email is, asked only where it is not the row's member's own
+    // (a sheet filled from the members export asks for none).
+    let email_keys: Vec<String> = raw_rows
+        .iter()
+        .filter_map(|row| {
+            let key = Email::parse(&row.email).ok()?.key();
+            let own = by_id.get(row.member_id.as_str()).is_some_and(|member| member.email_key == key);
+            (!own).then_some(key)
+        })
+        .collect();
     let by_email = owners_of(db, tenant, email_keys).await?;
-    let roles: HashMap<String, role::Model> =
-        crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id.clone(), role)).collect();
+    let roles: HashMap<String, i64> =
+        crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id, role.id)).collect();
     tracing::debug!(members = by_id.len(), addresses = by_email.len(), "sheet lookups done");
 
     let mut checked = Checked::default();
-    let mut first_line_of_member: HashMap<String, u32> = HashMap::new();
+    // Each member's first line, and who it named there (for later lines naming them again).
+    let mut first_line_of_member: HashMap<String, (u32, Option<i64>)> = HashMap::new();
     let mut first_line_of_email: HashMap<String, u32> = HashMap::new();
     for raw in raw_rows {
         let line = raw.line;
@@ -106,7 +121,10 @@ pub async fn check(
 
         // Team Member ID. `identified` is who the row names, even when it cannot be invited;
         // `member` is set only when it can.
-        let identified = by_id.get(raw.member_id.as_str());
+        let identified = match first_line_of_member.get(&raw.member_id) {
+            Some((_, named)) => *named,
+            None => by_id.get(raw.member_id.as_str()).map(|member| member.id),
+        };
         let member = if raw.member_id.is_empty() {
             error(
                 &mut errors,
@@ -115,7 +133,7 @@ pub async fn check(
                 "the Team Member ID is empty; copy it from the members export".into(),
             );
             None
-        } else if let Some(first) = first_line_of_member.get(&raw.member_id) {
+        } else if let Some((first, _)) = first_line_of_member.get(&raw.member_id) {
             error(
                 &mut errors,
                 columns::MEMBER_ID,
@@ -127,8 +145,10 @@ pub async fn check(
             );
             None
         } else {
-            first_line_of_member.insert(raw.member_id.clone(), line);
-            match by_id.get(raw.member_id.as_str()) {
+            first_line_of_member.insert(raw.member_id.clone(), (line, identified));
+            // The member moves into the row that names it first; a later row naming it again
+            // stops at the duplicate check above.
+            match by_id.remove(raw.member_id.as_str()) {
                 None => {
                     error(
                         &mut errors,
@@ -146,11 +166,11 @@ pub async fn check(
                         &mut errors,
                         columns::MEMBER_ID,
                         codes::ALREADY_ACCEPTED,
-                        format!("{} has already accepted an invitation; remove this line", describe(member)),
+                        format!("{} has already accepted an invitation; remove this line", describe(&member)),
                     );
                     None
                 }
-                Some(member) => Some(member.clone()),
+                Some(member) => Some(member),
             }
         };
 
@@ -182,8 +202,8 @@ pub async fn check(
                     } else {
                         first_line_of_email.insert(key.clone(), line);
                         // Only a row that names a member can tell that the address is someone else's.
-                        let owner = identified
-                            .and_then(|row_member| by_email.get(&key).filter(|owner| owner.id != row_member.id));
+                        let owner =
+                            identified.and_then(|row_member| by_email.get(&key).filter(|owner| owner.id != row_member));
                         if let Some(owner) = owner {
                             error(
                                 &mut errors,
@@ -257,7 +277,7 @@ pub async fn check(
             let unknown: Vec<String> =
                 raw.role_ids.iter().filter(|id| !roles.contains_key(id.as_str())).map(|id| format!("`{id}`")).collect();
             if unknown.is_empty() {
-                row_roles = raw.role_ids.iter().filter_map(|id| roles.get(id.as_str()).cloned()).collect();
+                row_roles = raw.role_ids.iter().filter_map(|id| roles.get(id.as_str()).copied()).collect();
             } else {
                 error(
                     &mut errors,
@@ -285,6 +305,8 @@ pub async fn check(
                         ),
                     );
                 }
+                // Pending or expired: either way a pending row that issuing revokes.
+                let held_pending = member.invitation_state == member_state::PENDING;
                 if member.status(rules.now) == InvitationStatus::Pending {
                     warn(
                         &mut checked.warnings,
@@ -293,7 +315,7 @@ pub async fn check(
                         format!("{} already has a pending invitation; issuing revokes its link", describe(&member)),
                     );
                 }
-                Some(Candidate { member, email, language, roles: row_roles })
+                Some(Candidate { member_id: member.id, held_pending, email, language, role_ids: row_roles })
             }
             _ => None,
         };
@@ -309,6 +331,7 @@ pub async fn check(
             candidate,
         });
     }
+    tracing::debug!("rows checked");
     Ok(checked)
 }
 
@@ -343,7 +366,7 @@ async fn owners_of(
                 member::Column::Name,
                 member::Column::Email,
             ])
-            .filter(member::Column::EmailKey.is_in(chunk.iter().cloned()))
+            .filter(crate::db::in_json_list(db.get_database_backend(), member::Column::EmailKey, chunk))
             .into_tuple::<(String, i64, String, Option<String>, String)>()
             .all(db)
             .await?;
@@ -362,7 +385,8 @@ struct Owner {
     email: String,
 }
 
-/// The tenant's members with these public ids, keyed by public id.
+/// The tenant's members with these public ids, keyed by public id. Two chunks are looked up
+/// at a time, on two connections: the database finds one while muster reads the other's rows.
 async fn members_by_public_id(
     db: &impl ConnectionTrait,
     tenant: &Tenant,
@@ -370,24 +394,29 @@ async fn members_by_public_id(
 ) -> Result<HashMap<String, MemberRef>> {
     ids.sort_unstable();
     ids.dedup();
+    let backend = db.get_database_backend();
+    let queries: Vec<_> = ids
+        .chunks(LOOKUP_CHUNK)
+        .map(|chunk| {
+            tenant
+                .members()
+                .select_only()
+                .columns([
+                    member::Column::Id,
+                    member::Column::PublicId,
+                    member::Column::Email,
+                    member::Column::EmailKey,
+                    member::Column::Name,
+                    member::Column::InvitationState,
+                    member::Column::InvitationExpiresAt,
+                ])
+                .filter(crate::db::in_json_list(backend, member::Column::PublicId, chunk))
+                .into_model::<MemberRef>()
+        })
+        .collect();
+    let mut results = futures::stream::iter(queries.into_iter().map(|query| query.all(db))).buffer_unordered(2);
     let mut found = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(LOOKUP_CHUNK) {
-        let rows = tenant
-            .members()
-            .select_only()
-            .columns([
-                member::Column::Id,
-                member::Column::PublicId,
-                member::Column::Email,
-                member::Column::EmailKey,
-                member::Column::Name,
-                member::Column::InvitationState,
-                member::Column::InvitationExpiresAt,
-            ])
-            .filter(member::Column::PublicId.is_in(chunk.iter().cloned()))
-            .into_model::<MemberRef>()
-            .all(db)
-            .await?;
+    while let Some(rows) = results.try_next().await? {
         for member in rows {
             found.insert(member.public_id.clone(), member);
         }

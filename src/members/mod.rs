@@ -18,6 +18,7 @@ pub use status::InvitationStatus;
 
 use crate::{
     AppError, Result,
+    db::in_json_list,
     domain::{Email, Language, PublicId, SupportedLanguages},
     error::is_public_id_collision,
     pagination::Cursor,
@@ -137,12 +138,23 @@ pub async fn create_many(
         }
     }
     let keys: Vec<String> = first_index.keys().cloned().collect();
+    let backend = txn.get_database_backend();
     for chunk in keys.chunks(INSERT_CHUNK) {
-        if let Some(existing) =
-            tenant.members().filter(member::Column::EmailKey.is_in(chunk.to_vec())).one(&txn).await?
+        // All matches rather than `LIMIT 1`: without statistics on a freshly filled table,
+        // PostgreSQL plans a limited semi-join as a nested loop over the whole list per member.
+        let existing: Vec<(String, String)> = tenant
+            .members()
+            .select_only()
+            .columns([member::Column::EmailKey, member::Column::Email])
+            .filter(in_json_list(backend, member::Column::EmailKey, chunk))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        // The first input that names a taken address.
+        if let Some((index, email)) =
+            existing.iter().filter_map(|(key, email)| Some((*first_index.get(key)?, email))).min()
         {
-            let index = first_index[&existing.email_key];
-            return Err(AppError::Conflict(format!("{}.email: {}", field_of(index), email_taken(&existing.email))));
+            return Err(AppError::Conflict(format!("{}.email: {}", field_of(index), email_taken(email))));
         }
     }
 
@@ -192,7 +204,7 @@ async fn insert_chunk(
     };
     let mut by_public_id: HashMap<String, member::Model> = tenant
         .members()
-        .filter(member::Column::PublicId.is_in(ids.clone()))
+        .filter(in_json_list(txn.get_database_backend(), member::Column::PublicId, &ids))
         .all(txn)
         .await?
         .into_iter()

@@ -105,6 +105,16 @@ pub async fn delete(db: &impl ConnectionTrait, tenant: &Tenant, id: &str) -> Res
     Ok(public_id)
 }
 
+/// The tenant's roles with these row ids, by row id; ids of roles deleted since (or of
+/// another organization) are not found.
+pub async fn by_ids(db: &impl ConnectionTrait, tenant: &Tenant, ids: &[i64]) -> Result<HashMap<i64, role::Model>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = tenant.roles().filter(role::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    Ok(rows.into_iter().map(|role| (role.id, role)).collect())
+}
+
 /// The tenant's roles with these public ids, in the order given, or `BAD_USER_INPUT` naming
 /// `field` and every id that is not one of the tenant's roles.
 pub async fn resolve(

@@ -186,7 +186,7 @@ fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<String>), SheetProblem> 
 /// UTF-16 saved without a BOM shows as every other byte being zero.
 fn utf16_without_bom(bytes: &[u8]) -> Option<(&'static encoding_rs::Encoding, &[u8], &'static str)> {
     let sample = &bytes[..bytes.len().min(512)];
-    if sample.len() < 4 || sample.len() % 2 != 0 {
+    if sample.len() < 4 || !sample.len().is_multiple_of(2) {
         return None;
     }
     let zeros_at = |parity: usize| sample.iter().skip(parity).step_by(2).filter(|b| **b == 0).count();

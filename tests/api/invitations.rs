@@ -256,22 +256,25 @@ async fn a_failure_mid_way_leaves_nothing_behind() {
     let first = app.generate(&sheet(&[(&f.members[0], "person0@example.com", &f.roles[0])]), json!({})).await;
     let old = token_of(first["rows"][0]["link"].as_str().unwrap());
 
-    // Make the database refuse one role link deep into the second chunk of the batch.
+    // Make the database refuse the last row of issuing, the invitation of member 1,200: by
+    // then the old link is revoked, the batch recorded, the members marked pending and the
+    // other invitations inserted.
     let poison = &f.members[1_200];
     let backend = app.db.get_database_backend();
     let statements: Vec<String> = match backend {
         sea_orm::DatabaseBackend::Sqlite => vec![format!(
-            "CREATE TRIGGER fail_mid_way BEFORE INSERT ON invitation_roles \
-             WHEN (SELECT m.public_id FROM invitations i JOIN members m ON m.id = i.member_id WHERE i.id = NEW.invitation_id) = '{poison}' \
+            "CREATE TRIGGER fail_mid_way BEFORE INSERT ON invitations \
+             WHEN (SELECT public_id FROM members WHERE id = NEW.member_id) = '{poison}' \
              BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
         )],
         _ => vec![
             format!(
                 "CREATE FUNCTION fail_mid_way() RETURNS trigger AS $$ BEGIN \
-                 IF (SELECT m.public_id FROM invitations i JOIN members m ON m.id = i.member_id WHERE i.id = NEW.invitation_id) = '{poison}' \
+                 IF (SELECT public_id FROM members WHERE id = NEW.member_id) = '{poison}' \
                  THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
             ),
-            "CREATE TRIGGER fail_mid_way BEFORE INSERT ON invitation_roles FOR EACH ROW EXECUTE FUNCTION fail_mid_way()".to_owned(),
+            "CREATE TRIGGER fail_mid_way BEFORE INSERT ON invitations FOR EACH ROW EXECUTE FUNCTION fail_mid_way()"
+                .to_owned(),
         ],
     };
     for statement in statements {
@@ -306,4 +309,99 @@ async fn a_failure_mid_way_leaves_nothing_behind() {
         .await
         .unwrap();
     assert_eq!(batches.len(), 1, "no batch recorded for the failed sheet");
+}
+
+#[tokio::test]
+async fn an_invitation_grants_the_roles_that_still_exist() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 1).await;
+    let roles = format!("{},{}", f.roles[0], f.roles[2]);
+    let payload = app.generate(&sheet(&[(&f.members[0], "person0@example.com", &roles)]), json!({})).await;
+    let token = token_of(payload["rows"][0]["link"].as_str().unwrap());
+    let granted = "{ invitations { nodes { roles { id } } } }";
+    let role_ids = |data: &Value| -> Vec<String> {
+        let roles = data["invitations"]["nodes"][0]["roles"].as_array().unwrap();
+        let mut ids: Vec<String> = roles.iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
+        ids.sort();
+        ids
+    };
+    let mut both = vec![f.roles[0].clone(), f.roles[2].clone()];
+    both.sort();
+    assert_eq!(role_ids(&app.ok(granted, json!({})).await), both);
+
+    // The roles survive the schema going back to one row per role, and forward again.
+    use migration::{Migrator, MigratorTrait};
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    let backend = app.db.get_database_backend();
+    let links = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(backend, "SELECT role_id FROM invitation_roles"))
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 2);
+    Migrator::up(&app.db, None).await.unwrap();
+    assert_eq!(role_ids(&app.ok(granted, json!({})).await), both);
+
+    // A role deleted since is neither shown nor granted.
+    app.ok("mutation($id: ID!) { deleteRole(id: $id) }", json!({ "id": f.roles[2] })).await;
+    assert_eq!(role_ids(&app.ok(granted, json!({})).await), [f.roles[0].clone()]);
+    assert!(app.accept(&token).await.get("errors").is_none());
+    let data = app.ok("query($id: ID!) { member(id: $id) { roles { id } } }", json!({ "id": f.members[0] })).await;
+    assert_eq!(data["member"]["roles"], json!([{ "id": f.roles[0] }]));
+}
+
+#[tokio::test]
+async fn a_member_invited_meanwhile_by_another_request_stops_the_sheet() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 2).await;
+    // What another request leaves between this sheet's checks and its insert: a pending
+    // invitation of member 0, its member row not yet marked.
+    let backend = app.db.get_database_backend();
+    let insert = format!(
+        "INSERT INTO invitations (public_id, organization_id, member_id, email, language, token_hash, role_ids, status, \
+         created_by, created_at, expires_at) \
+         SELECT 'Racer0001', organization_id, id, email, 'en', '{}', '[]', 'pending', 'racer', created_at, created_at \
+         FROM members WHERE public_id = '{}'",
+        "0".repeat(64),
+        f.members[0]
+    );
+    app.db.execute_unprepared(&insert).await.unwrap();
+
+    let rows = [
+        (f.members[0].as_str(), "person0@example.com", f.roles[0].as_str()),
+        (&f.members[1], "person1@example.com", &f.roles[0]),
+    ];
+    let response = app
+        .gql(
+            "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv }) { issued } }",
+            json!({ "csv": sheet(&rows) }),
+        )
+        .await;
+    assert_eq!(error_code(&response), Some("CONFLICT"), "{response}");
+    let count =
+        app.db.query_all_raw(sea_orm::Statement::from_string(backend, "SELECT id FROM invitations")).await.unwrap();
+    assert_eq!(count.len(), 1, "nothing issued, the other request's invitation stands");
+    assert_eq!(app.member_status(&f.members[1]).await, "NOT_INVITED");
+}
+
+#[tokio::test]
+async fn an_invitation_belongs_to_its_members_organization() {
+    let app = spawn_app().await;
+    let backend = app.db.get_database_backend();
+    if backend != sea_orm::DatabaseBackend::Postgres {
+        // SQLite keeps separate keys for the member and the organization (see migration 4).
+        return;
+    }
+    let f = fixture(&app, 1).await;
+    crate::helpers::create_org(&app.db, "other", "Other Org").await;
+    let insert = format!(
+        "INSERT INTO invitations (public_id, organization_id, member_id, email, language, token_hash, role_ids, status, \
+         created_by, created_at, expires_at) \
+         SELECT 'Elsewhere', (SELECT id FROM organizations WHERE slug = 'other'), id, email, 'en', '{}', '[]', \
+         'pending', 'x', created_at, created_at FROM members WHERE public_id = '{}'",
+        "1".repeat(64),
+        f.members[0]
+    );
+    let refused = app.db.execute_unprepared(&insert).await;
+    assert!(refused.is_err(), "an invitation cannot point at another organization's member");
 }

@@ -43,10 +43,12 @@ impl Invitation {
         &self.0.language
     }
 
-    /// The roles the member gets on accepting.
+    /// The roles the member gets on accepting (those that still exist), by name.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
-        let roles = ctx.loaders()?.invitation_roles.load_one(self.0.id).await.map_err(load_failed)?;
-        Ok(roles.unwrap_or_default().into_iter().map(Role).collect())
+        let ids = invitations::granted_role_ids(&self.0);
+        let mut roles: Vec<_> = ctx.loaders()?.roles.load_many(ids).await.map_err(load_failed)?.into_values().collect();
+        roles.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.id.cmp(&b.id)));
+        Ok(roles.into_iter().map(Role).collect())
     }
 
     /// EXPIRED is computed from `expiresAt` and the current time.
