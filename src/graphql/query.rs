@@ -1,7 +1,7 @@
 //! Queries. Every admin field starts from `ctx.tenant()?`, which fails with
 //! `UNAUTHENTICATED` for a request without a valid token.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, connection::Edge};
+use async_graphql::{Context, ID, InputObject, Object, ObjectType, OutputType, Result, connection::Edge};
 
 use super::{
     ContextExt, loaders,
@@ -100,15 +100,10 @@ impl Query {
         let page = members::page(ctx.db(), &tenant, &filter, order, first, after.as_ref(), now).await?;
         let ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
         loaders::prime_member_page(ctx, &tenant, &ids).await?;
-        let mut connection = MemberConnection::with_additional_fields(
-            after.is_some(),
-            page.has_next_page,
-            MemberConnectionFields { tenant, filter, now },
-        );
-        connection.edges.extend(
-            page.members.into_iter().map(|member| Edge::new(order.cursor_of(&member).encode(), Member(member))),
-        );
-        Ok(connection)
+        let fields = MemberConnectionFields { tenant, filter, now };
+        Ok(connection(page.members, after.is_some(), page.has_next_page, fields, |member| {
+            (order.cursor_of(&member).encode(), Member(member))
+        }))
     }
 
     /// One member by id; null when the id is not one of the organization's members.
@@ -148,17 +143,10 @@ impl Query {
         };
         let now = ctx.services().clock.now();
         let page = lifecycle::page(ctx.db(), &tenant, &filter, first, after.as_deref(), now).await?;
-        let mut connection = InvitationConnection::with_additional_fields(
-            after.is_some(),
-            page.has_next_page,
-            InvitationConnectionFields { tenant, filter, now },
-        );
-        connection.edges.extend(
-            page.invitations
-                .into_iter()
-                .map(|invitation| Edge::new(lifecycle::cursor_of(&invitation), Invitation(invitation))),
-        );
-        Ok(connection)
+        let fields = InvitationConnectionFields { tenant, filter, now };
+        Ok(connection(page.invitations, after.is_some(), page.has_next_page, fields, |invitation| {
+            (lifecycle::cursor_of(&invitation), Invitation(invitation))
+        }))
     }
 
     /// The sample invitation sheet: the header and one example row.
@@ -234,16 +222,27 @@ impl Query {
         let tenant = ctx.tenant()?;
         let first = pagination::page_size(first)?;
         let page = audit::page(ctx.db(), &tenant, first, after.as_deref()).await?;
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
-            page.has_next_page,
-            AuditEventConnectionFields { tenant },
-        );
-        connection
-            .edges
-            .extend(page.events.into_iter().map(|event| Edge::new(audit::cursor_of(&event), AuditEvent(event))));
-        Ok(connection)
+        let fields = AuditEventConnectionFields { tenant };
+        Ok(connection(page.events, after.is_some(), page.has_next_page, fields, |event| {
+            (audit::cursor_of(&event), AuditEvent(event))
+        }))
     }
+}
+
+/// A page of rows as a Relay connection: `edge` makes each row's cursor and node.
+fn connection<Row, Node: OutputType, Fields: ObjectType>(
+    rows: Vec<Row>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    fields: Fields,
+    edge: impl Fn(Row) -> (String, Node),
+) -> Connection<String, Node, Fields, EmptyFields> {
+    let mut connection = Connection::with_additional_fields(has_previous_page, has_next_page, fields);
+    connection.edges.extend(rows.into_iter().map(|row| {
+        let (cursor, node) = edge(row);
+        Edge::new(cursor, node)
+    }));
+    connection
 }
 
 pub struct AuditEventConnectionFields {

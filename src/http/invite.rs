@@ -12,6 +12,7 @@ use super::ClientAddr;
 use crate::{
     AppError,
     app::AppState,
+    identity::flow::ProviderUnavailable,
     invitations::accept::{self, PublicInvitation},
     members::InvitationStatus,
 };
@@ -95,6 +96,15 @@ fn failure(err: AppError) -> Response {
             "Too many attempts",
             "<h1>Too many attempts</h1><p>Wait a few minutes and try again.</p>",
         ),
+        AppError::Internal(cause) if cause.downcast_ref::<ProviderUnavailable>().is_some() => {
+            tracing::warn!(error = %cause, "SSO sign-in unavailable");
+            html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in unavailable",
+                "<h1>The sign-in service is not answering</h1><p>Your invitation is still valid. \
+                 Open your invitation link again in a few minutes.</p>",
+            )
+        }
         other => {
             let _ = other.client_message();
             html(

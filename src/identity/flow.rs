@@ -7,7 +7,7 @@ use chrono::Duration;
 use entity::{invitation, organization, sso_flow, sso_provider};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse,
     core::{CoreAuthenticationFlow, CoreClient},
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
@@ -27,6 +27,12 @@ use crate::{
 /// How long the invitee has to sign in at the provider.
 const FLOW_TTL: Duration = Duration::minutes(10);
 
+/// The organization's provider did not answer: nothing the invitee did wrong. The invite pages
+/// say so (503); the GraphQL API, whose codes are fixed, reports it as `INTERNAL`.
+#[derive(Debug, thiserror::Error)]
+#[error("the SSO provider is not answering: {0}")]
+pub struct ProviderUnavailable(pub String);
+
 /// muster as the provider's client, redirecting back to `{MUSTER_PUBLIC_URL}/sso/callback`.
 async fn client_for(
     services: &Services,
@@ -44,7 +50,7 @@ async fn client_for(
 > {
     let (metadata, _) = sso::metadata_and_keys(&services.db, provider, false, now)
         .await
-        .map_err(|err| AppError::Internal(anyhow::anyhow!("SSO provider unavailable: {err}")))?;
+        .map_err(|err| AppError::Internal(ProviderUnavailable(err.to_string()).into()))?;
     let redirect = RedirectUrl::new(format!("{}/sso/callback", services.config.public_base()))
         .map_err(|err| AppError::Internal(err.into()))?;
     Ok(CoreClient::from_provider_metadata(
@@ -127,6 +133,11 @@ pub async fn finish(services: &Services, code: &str, state: &str, client: &str) 
         .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()));
     let response = match request.request_async(&oidc::http_client()).await {
         Ok(response) => response,
+        // No answer is not a refusal: the invitation stays valid, and the page says to come
+        // back (this flow's state is used up; the invitation link starts a new one).
+        Err(RequestTokenError::Request(err)) => {
+            return Err(AppError::Internal(ProviderUnavailable(format!("the code exchange failed: {err}")).into()));
+        }
         Err(err) => {
             tracing::info!(error = %err, "SSO callback refused: the code exchange failed");
             return Err(AppError::InvalidInvitation);

@@ -288,6 +288,26 @@ async fn the_code_flow_end_to_end() {
     assert_eq!(replay.status(), 404);
 }
 
+#[tokio::test]
+async fn a_provider_that_stops_answering_gets_its_own_page() {
+    let (app, provider) = app_with_provider(true).await;
+    let token = invite(&app, "ana@acme.test").await;
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let start = no_redirects.get(app.url(&format!("/invite/{token}/sso"))).send().await.unwrap();
+    assert_eq!(start.status(), 303);
+    let location = start.headers()["location"].to_str().unwrap().to_owned();
+
+    // The provider goes away while the invitee is signing in there.
+    drop(provider);
+    let back = no_redirects.get(page_url_with_state(&location, &app)).send().await.unwrap();
+    assert_eq!(back.status(), 503);
+    let page = back.text().await.unwrap();
+    assert!(page.contains("not answering") && page.contains("still valid"), "{page}");
+    let status =
+        app.gql_as(None, "query($t: String!) { invitationByToken(token: $t) { status } }", json!({ "t": token })).await;
+    assert_eq!(status["data"]["invitationByToken"]["status"], "PENDING", "the invitation is untouched");
+}
+
 fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
