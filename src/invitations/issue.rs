@@ -21,6 +21,10 @@ use crate::{
 /// Rows per bulk statement. Rows travel as one JSON parameter, so this bounds the size of
 /// a statement's document (about 2 MB), not a count of bound parameters.
 const CHUNK: usize = 10_000;
+/// When members were invited, accepted or deleted by another request between the checks and
+/// the issuing.
+const CHANGED_MEANWHILE: &str = "some of these members were invited, accepted or removed by another request meanwhile; nothing was issued: \
+     check the sheet again and upload it";
 /// Invitation tokens look like `inv_…` so that a leaked one is easy to recognise.
 const TOKEN_PREFIX: &str = "inv_";
 
@@ -101,10 +105,7 @@ pub async fn issue(
         match issue_once(db, tenant, candidates, request, token_hashes, now).await {
             Err(AppError::Database(err)) if is_public_id_collision(&err) && attempt < 3 => continue,
             Err(AppError::Database(err)) if is_second_pending_invitation(&err) => {
-                return Err(AppError::Conflict(
-                    "another request invited some of these members at the same time; nothing was issued, try again"
-                        .into(),
-                ));
+                return Err(AppError::Conflict(CHANGED_MEANWHILE.into()));
             }
             other => return other,
         }
@@ -153,18 +154,23 @@ async fn issue_once(
     // Members are marked before their invitations are inserted: the foreign-key check of
     // each invitation then finds its member already locked by this transaction, where the
     // other order writes a lock on every member row and then updates it (measured on
-    // PostgreSQL: 10% less time). The member ids come from the tenant's own rows (the
-    // candidates were looked up through it); filtering by primary key alone lets the
-    // database use it, where adding the organization led PostgreSQL to scan the
-    // organization's members for each chunk.
+    // PostgreSQL, 10,000 rows: 510 ms instead of 560). The member ids come from the tenant's
+    // own rows (the candidates were looked up through it); filtering by primary key alone
+    // lets the database use it, where adding the organization led PostgreSQL to scan the
+    // organization's members for each chunk. A member who accepted (or was deleted) since
+    // the checks is not marked, and then nothing is issued.
     for chunk in member_ids.chunks(CHUNK) {
-        member::Entity::update_many()
+        let marked = member::Entity::update_many()
             .col_expr(member::Column::InvitationState, Expr::value(member_state::PENDING))
             .col_expr(member::Column::InvitationExpiresAt, Expr::value(request.expires_at))
             .col_expr(member::Column::UpdatedAt, Expr::value(now))
             .filter(crate::db::in_json_list(backend, member::Column::Id, chunk))
+            .filter(member::Column::InvitationState.ne(member_state::ACCEPTED))
             .exec(&txn)
             .await?;
+        if marked.rows_affected != chunk.len() as u64 {
+            return Err(AppError::Conflict(CHANGED_MEANWHILE.into()));
+        }
     }
 
     let public_ids: Vec<String> = candidates.iter().map(|_| PublicId::generate().into_inner()).collect();

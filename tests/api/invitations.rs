@@ -14,6 +14,15 @@ fn sheet(rows: &[(&str, &str, &str)]) -> String {
     csv
 }
 
+/// A sheet of these rows through `generateInvitationLinks`: the whole response.
+async fn issue_sheet(app: &TestApp, rows: &[(&str, &str, &str)]) -> Value {
+    app.gql(
+        "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv }) { issued } }",
+        json!({ "csv": sheet(rows) }),
+    )
+    .await
+}
+
 async fn status_by_token(app: &TestApp, token: &str) -> Value {
     let response = app
         .gql_as(None, "query($t: String!) { invitationByToken(token: $t) { email organizationName status expiresAt ssoRequired } }", json!({ "t": token }))
@@ -288,12 +297,7 @@ async fn a_failure_mid_way_leaves_nothing_behind() {
         .map(|(i, m)| (m.as_str(), format!("person{i}@example.com"), f.roles[1].as_str()))
         .collect();
     let rows: Vec<(&str, &str, &str)> = rows.iter().map(|(m, e, r)| (*m, e.as_str(), *r)).collect();
-    let response = app
-        .gql(
-            "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv }) { issued } }",
-            json!({ "csv": sheet(&rows) }),
-        )
-        .await;
+    let response = issue_sheet(&app, &rows).await;
     assert_eq!(error_code(&response), Some("INTERNAL"), "{response}");
     assert!(!response.to_string().contains("injected"), "no internal detail reaches the client");
 
@@ -371,12 +375,7 @@ async fn a_member_invited_meanwhile_by_another_request_stops_the_sheet() {
         (f.members[0].as_str(), "person0@example.com", f.roles[0].as_str()),
         (&f.members[1], "person1@example.com", &f.roles[0]),
     ];
-    let response = app
-        .gql(
-            "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv }) { issued } }",
-            json!({ "csv": sheet(&rows) }),
-        )
-        .await;
+    let response = issue_sheet(&app, &rows).await;
     assert_eq!(error_code(&response), Some("CONFLICT"), "{response}");
     let count =
         app.db.query_all_raw(sea_orm::Statement::from_string(backend, "SELECT id FROM invitations")).await.unwrap();
@@ -404,4 +403,39 @@ async fn an_invitation_belongs_to_its_members_organization() {
     );
     let refused = app.db.execute_unprepared(&insert).await;
     assert!(refused.is_err(), "an invitation cannot point at another organization's member");
+}
+
+#[tokio::test]
+async fn a_member_who_accepts_meanwhile_stops_the_sheet() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 2).await;
+    // The invitee of an earlier link accepts between this sheet's checks and its issuing:
+    // simulated by a trigger that fires as the batch is recorded, inside the transaction.
+    let backend = app.db.get_database_backend();
+    let accept = format!("UPDATE members SET invitation_state = 'accepted' WHERE public_id = '{}'", f.members[0]);
+    let statements: Vec<String> = match backend {
+        sea_orm::DatabaseBackend::Sqlite => {
+            vec![format!("CREATE TRIGGER accepts_meanwhile AFTER INSERT ON invitation_batches BEGIN {accept}; END")]
+        }
+        _ => vec![
+            format!(
+                "CREATE FUNCTION accepts_meanwhile() RETURNS trigger AS $$ BEGIN {accept}; RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER accepts_meanwhile AFTER INSERT ON invitation_batches FOR EACH ROW EXECUTE FUNCTION accepts_meanwhile()"
+                .to_owned(),
+        ],
+    };
+    for statement in statements {
+        app.db.execute_unprepared(&statement).await.unwrap();
+    }
+
+    let rows = [
+        (f.members[0].as_str(), "person0@example.com", f.roles[0].as_str()),
+        (&f.members[1], "person1@example.com", &f.roles[0]),
+    ];
+    let response = issue_sheet(&app, &rows).await;
+    assert_eq!(error_code(&response), Some("CONFLICT"), "{response}");
+    let data = app.ok("{ invitations { totalCount } }", json!({})).await;
+    assert_eq!(data["invitations"]["totalCount"], 0, "nothing issued");
+    assert_eq!(app.member_status(&f.members[1]).await, "NOT_INVITED");
 }
