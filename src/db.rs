@@ -117,7 +117,7 @@ impl JsonListItem for String {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryTrait};
+    use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait};
 
     #[test]
     fn lists_travel_as_one_json_parameter() {
@@ -135,6 +135,16 @@ mod tests {
             "{}",
             postgres.sql
         );
+    }
+
+    #[test]
+    fn the_list_parameter_takes_its_place_among_the_others() {
+        let postgres = entity::member::Entity::find()
+            .filter(entity::member::Column::OrganizationId.eq(7))
+            .filter(super::in_json_list(DbBackend::Postgres, entity::member::Column::PublicId, &["a".to_owned()]))
+            .build(DbBackend::Postgres);
+        assert!(postgres.sql.ends_with(r#""members"."organization_id" = $1 AND "members"."public_id" IN (SELECT value FROM jsonb_array_elements_text($2::jsonb))"#), "{}", postgres.sql);
+        assert_eq!(postgres.values.unwrap().0, vec![sea_orm::Value::from(7), sea_orm::Value::from(r#"["a"]"#)]);
     }
 
     #[test]

@@ -113,14 +113,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // Only roles that still exist: the column has no foreign key, the table has.
+        // Only roles that still exist, in the invitation's organization: the column has no
+        // foreign key, the table has.
         db.execute_unprepared(if postgres {
             "INSERT INTO invitation_roles (invitation_id, role_id) SELECT i.id, r.value::bigint \
              FROM invitations i, json_array_elements_text(i.role_ids::json) r \
-             WHERE r.value::bigint IN (SELECT id FROM roles) ON CONFLICT DO NOTHING"
+             WHERE r.value::bigint IN (SELECT id FROM roles WHERE organization_id = i.organization_id) \
+             ON CONFLICT DO NOTHING"
         } else {
             "INSERT OR IGNORE INTO invitation_roles (invitation_id, role_id) SELECT i.id, r.value \
-             FROM invitations i, json_each(i.role_ids) r WHERE r.value IN (SELECT id FROM roles)"
+             FROM invitations i, json_each(i.role_ids) r \
+             WHERE r.value IN (SELECT id FROM roles WHERE organization_id = i.organization_id)"
         })
         .await?;
         manager.alter_table(Table::alter().table(Invitations::Table).drop_column(RoleIds::RoleIds).to_owned()).await

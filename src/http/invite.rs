@@ -101,7 +101,7 @@ fn failure(err: AppError) -> Response {
             html(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Sign-in unavailable",
-                "<h1>The sign-in service is not answering</h1><p>Your invitation is still valid. \
+                "<h1>The sign-in service is not answering</h1><p>Nothing was accepted. \
                  Open your invitation link again in a few minutes.</p>",
             )
         }

@@ -27,8 +27,9 @@ use crate::{
 /// How long the invitee has to sign in at the provider.
 const FLOW_TTL: Duration = Duration::minutes(10);
 
-/// The organization's provider did not answer: nothing the invitee did wrong. The invite pages
-/// say so (503); the GraphQL API, whose codes are fixed, reports it as `INTERNAL`.
+/// The organization's provider did not answer (its discovery document, when muster holds none
+/// fresh enough, or the code exchange): nothing the invitee did wrong, and nothing accepted.
+/// The invite pages say so (503); the GraphQL API, whose codes are fixed, reports `INTERNAL`.
 #[derive(Debug, thiserror::Error)]
 #[error("the SSO provider is not answering: {0}")]
 pub struct ProviderUnavailable(pub String);

@@ -80,8 +80,8 @@ pub async fn generate_links(
     let row_count = read.rows.len();
     let rules = Rules { languages: &services.languages, policy, now };
     let read_ms = started.elapsed().as_millis() as u64;
-    // The links' secrets are made while the rows are checked (on another core), one per row.
-    let secrets = (!options.dry_run).then(|| tokio::spawn(issue::secrets(row_count)));
+    // The links' secrets are made while the rows are checked; dropped if nothing is issued.
+    let secrets = (!options.dry_run).then(|| issue::SecretsInAdvance::start(row_count));
     let mut checked = validate::check(&services.db, &tenant, read.rows, &rules).await?;
     let checked_ms = started.elapsed().as_millis() as u64;
     let mut warnings = read.warnings;
@@ -123,11 +123,10 @@ pub async fn generate_links(
             skipped_count: row_count - candidates.len(),
         }),
     };
-    let mut secrets = match secrets {
-        Some(secrets) => secrets.await.map_err(|err| AppError::Internal(err.into()))??,
+    let secrets = match secrets {
+        Some(secrets) => secrets.take(candidates.len()).await?,
         None => issue::secrets(candidates.len()).await?,
     };
-    secrets.truncate(candidates.len());
     let mut token_hashes = Vec::with_capacity(secrets.len());
     for (index, secret) in indexes.iter().zip(secrets) {
         let row = &mut report.rows[*index];

@@ -12,7 +12,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, QueryFilter, QuerySelect};
 use super::policy::{EmailPolicy, Verdict};
 use crate::{
     Result,
-    domain::{Email, Language, PublicId, SupportedLanguages},
+    domain::{Email, EmailError, Language, PublicId, SupportedLanguages},
     members::{InvitationStatus, status::state as member_state},
     sheets::{RawRow, SheetProblem, codes, columns},
     tenant::Tenant,
@@ -90,12 +90,16 @@ pub async fn check(
     let member_ids: Vec<String> =
         raw_rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner).collect();
     let mut by_id = members_by_public_id(db, tenant, member_ids).await?;
+    // Each Email cell parsed once, for the lookup below and the row's checks.
+    let emails: Vec<std::result::Result<Email, EmailError>> =
+        raw_rows.iter().map(|row| Email::parse(&row.email)).collect();
     // Whose address each row's email is, asked only where it is not the row's member's own
     // (a sheet filled from the members export asks for none).
     let email_keys: Vec<String> = raw_rows
         .iter()
-        .filter_map(|row| {
-            let key = Email::parse(&row.email).ok()?.key();
+        .zip(&emails)
+        .filter_map(|(row, email)| {
+            let key = email.as_ref().ok()?.key();
             let own = by_id.get(row.member_id.as_str()).is_some_and(|member| member.email_key == key);
             (!own).then_some(key)
         })
@@ -109,7 +113,7 @@ pub async fn check(
     // Each member's first line, and who it named there (for later lines naming them again).
     let mut first_line_of_member: HashMap<String, (u32, Option<i64>)> = HashMap::new();
     let mut first_line_of_email: HashMap<String, u32> = HashMap::new();
-    for raw in raw_rows {
+    for (raw, parsed_email) in raw_rows.into_iter().zip(emails) {
         let line = raw.line;
         let mut errors = Vec::new();
         let error = |errors: &mut Vec<SheetProblem>, column: &str, code: &'static str, message: String| {
@@ -184,7 +188,7 @@ pub async fn check(
             );
             None
         } else {
-            match Email::parse(&raw.email) {
+            match parsed_email {
                 Err(err) => {
                     error(&mut errors, columns::EMAIL, codes::INVALID_EMAIL, format!("the email {err}"));
                     None
