@@ -89,7 +89,11 @@ pub async fn check(
 ) -> Result<Checked> {
     let member_ids: Vec<String> =
         raw_rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner).collect();
-    let mut by_id = members_by_public_id(db, tenant, member_ids).await?;
+    let mut by_id: HashMap<String, MemberRef> = members_where(db, tenant, member::Column::PublicId, member_ids)
+        .await?
+        .into_iter()
+        .map(|member| (member.public_id.clone(), member))
+        .collect();
     // Each Email cell parsed once, for the lookup below and the row's checks.
     let emails: Vec<std::result::Result<Email, EmailError>> =
         raw_rows.iter().map(|row| Email::parse(&row.email)).collect();
@@ -104,7 +108,11 @@ pub async fn check(
             (!own).then_some(key)
         })
         .collect();
-    let by_email = owners_of(db, tenant, email_keys).await?;
+    let by_email: HashMap<String, MemberRef> = members_where(db, tenant, member::Column::EmailKey, email_keys)
+        .await?
+        .into_iter()
+        .map(|member| (member.email_key.clone(), member))
+        .collect();
     let roles: HashMap<String, i64> =
         crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id, role.id)).collect();
     tracing::debug!(members = by_id.len(), addresses = by_email.len(), "sheet lookups done");
@@ -215,7 +223,7 @@ pub async fn check(
                                 codes::EMAIL_TAKEN,
                                 format!(
                                     "`{email}` is the email of another member, {}; use this member's own address",
-                                    describe_parts(&owner.public_id, owner.name.as_deref(), &owner.email)
+                                    describe(owner)
                                 ),
                             );
                             None
@@ -340,66 +348,25 @@ pub async fn check(
 }
 
 fn describe(member: &MemberRef) -> String {
-    describe_parts(&member.public_id, member.name.as_deref(), &member.email)
-}
-
-fn describe_parts(public_id: &str, name: Option<&str>, email: &str) -> String {
-    match name {
-        Some(name) => format!("{name} (`{public_id}`)"),
-        None => format!("`{public_id}` ({email})"),
+    match &member.name {
+        Some(name) => format!("{name} (`{}`)", member.public_id),
+        None => format!("`{}` ({})", member.public_id, member.email),
     }
 }
 
-/// Who holds each of these addresses (lower-cased) in the tenant: only what a message needs.
-async fn owners_of(
+/// The tenant's members whose `column` (public id or email key) is one of `values`: only the
+/// columns the checks use. Two chunks are looked up at a time, on two connections: the
+/// database finds one while muster reads the other's rows.
+async fn members_where(
     db: &impl ConnectionTrait,
     tenant: &Tenant,
-    mut keys: Vec<String>,
-) -> Result<HashMap<String, Owner>> {
-    keys.sort_unstable();
-    keys.dedup();
-    let mut owners = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(LOOKUP_CHUNK) {
-        let rows = tenant
-            .members()
-            .select_only()
-            .columns([
-                member::Column::EmailKey,
-                member::Column::Id,
-                member::Column::PublicId,
-                member::Column::Name,
-                member::Column::Email,
-            ])
-            .filter(crate::db::in_json_list(db.get_database_backend(), member::Column::EmailKey, chunk))
-            .into_tuple::<(String, i64, String, Option<String>, String)>()
-            .all(db)
-            .await?;
-        for (key, id, public_id, name, email) in rows {
-            owners.insert(key, Owner { id, public_id, name, email });
-        }
-    }
-    Ok(owners)
-}
-
-/// The member an address belongs to.
-struct Owner {
-    id: i64,
-    public_id: String,
-    name: Option<String>,
-    email: String,
-}
-
-/// The tenant's members with these public ids, keyed by public id. Two chunks are looked up
-/// at a time, on two connections: the database finds one while muster reads the other's rows.
-async fn members_by_public_id(
-    db: &impl ConnectionTrait,
-    tenant: &Tenant,
-    mut ids: Vec<String>,
-) -> Result<HashMap<String, MemberRef>> {
-    ids.sort_unstable();
-    ids.dedup();
+    column: member::Column,
+    mut values: Vec<String>,
+) -> Result<Vec<MemberRef>> {
+    values.sort_unstable();
+    values.dedup();
     let backend = db.get_database_backend();
-    let queries: Vec<_> = ids
+    let queries: Vec<_> = values
         .chunks(LOOKUP_CHUNK)
         .map(|chunk| {
             tenant
@@ -414,16 +381,14 @@ async fn members_by_public_id(
                     member::Column::InvitationState,
                     member::Column::InvitationExpiresAt,
                 ])
-                .filter(crate::db::in_json_list(backend, member::Column::PublicId, chunk))
+                .filter(crate::db::in_json_list(backend, column, chunk))
                 .into_model::<MemberRef>()
         })
         .collect();
     let mut results = futures::stream::iter(queries.into_iter().map(|query| query.all(db))).buffer_unordered(2);
-    let mut found = HashMap::with_capacity(ids.len());
+    let mut found = Vec::with_capacity(values.len());
     while let Some(rows) = results.try_next().await? {
-        for member in rows {
-            found.insert(member.public_id.clone(), member);
-        }
+        found.extend(rows);
     }
     Ok(found)
 }
