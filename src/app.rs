@@ -1,6 +1,7 @@
-//! Building and running the service: `Application::build` connects and migrates the database
-//! and binds the listener (port 0 picks a free one, as tests do); `run_until_stopped` serves
-//! until the shutdown future resolves, finishing the requests under way.
+//! Building and running the service: `Application::build` connects and migrates the database,
+//! assembles the state every handler shares and binds the listener (port 0 picks a free one,
+//! as tests do); `run_until_stopped` serves until the shutdown future resolves, finishing the
+//! requests under way.
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
@@ -12,27 +13,23 @@ use crate::{
     Config,
     clock::Clock,
     db::{self, StatementCounter},
-    graphql::{self, MusterSchema, Services},
-    http,
+    graphql,
+    http::{self, HttpState},
+    identity::{Authenticator, admin_jwt::AdminIssuer},
+    invitations::LinkSettings,
+    state::AppState,
 };
-
-/// What every handler shares. Cheap to clone: all handles.
-#[derive(Clone)]
-pub struct AppState {
-    pub services: Services,
-    pub schema: MusterSchema,
-}
 
 pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
-    state: AppState,
+    state: HttpState,
     statements: StatementCounter,
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let (db, statements) = db::connect(&config.database_url(), config.database_max_connections).await?;
+        let (db, statements) = db::connect(&config.database_url(), config.database_settings()).await?;
         db::migrate(&db).await?;
         let listener = bind(&config).await?;
         Self::build_with(config, db, statements, Clock::default(), listener).await
@@ -47,12 +44,10 @@ impl Application {
         clock: Clock,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
-        let languages = Arc::new(config.supported_languages()?);
         let address = listener.local_addr()?;
-        let admin_issuer = crate::identity::admin_jwt::AdminIssuer::from_config(&config)?.map(Arc::new);
-        let services = Services { db, config: Arc::new(config), clock, languages, admin_issuer };
-        let schema = graphql::build_schema(Some(services.clone()));
-        Ok(Self { listener, address, state: AppState { services, schema }, statements })
+        let app = assemble(config, db, clock)?;
+        let schema = graphql::build_schema(Some(app.clone()));
+        Ok(Self { listener, address, state: HttpState { app, schema }, statements })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -60,7 +55,7 @@ impl Application {
     }
 
     pub fn state(&self) -> &AppState {
-        &self.state
+        &self.state.app
     }
 
     pub fn statements(&self) -> StatementCounter {
@@ -73,6 +68,19 @@ impl Application {
         let service = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await
     }
+}
+
+/// The state every handler shares, each part made from the configuration it needs.
+fn assemble(config: Config, db: DatabaseConnection, clock: Clock) -> anyhow::Result<AppState> {
+    let languages = Arc::new(config.supported_languages()?);
+    let links = Arc::new(LinkSettings::new(&config.public_url, config.invite_ttl_days));
+    let admin_issuer = AdminIssuer::configure(
+        config.admin_issuer.as_deref(),
+        config.admin_audience.as_deref(),
+        config.admin_org_claim.as_deref(),
+    )?;
+    let authenticator = Arc::new(Authenticator::new(admin_issuer));
+    Ok(AppState { db, clock, config: Arc::new(config), languages, links, authenticator })
 }
 
 pub async fn bind(config: &Config) -> anyhow::Result<TcpListener> {

@@ -1,53 +1,78 @@
-//! The audit trail: who did what, when, in an organization. Events hold ids, counts and
-//! reasons — never a token, a link or a secret.
+//! The audit trail: who did what, when, in an organization. Services record the events of what
+//! they do, each as one [`Event`]; the actor is whoever the caller is (an API token's name, an
+//! admin JWT's subject, the operator at the command line, an invitee). Events hold ids, counts
+//! and reasons — never a token, a link or a secret.
 
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::Value;
 
 use crate::{Result, pagination::Cursor, tenant::Tenant};
 
-/// What happened; the names clients filter on.
-pub mod action {
-    pub const TOKEN_CREATED: &str = "token.created";
-    pub const INVITATIONS_ISSUED: &str = "invitations.issued";
-    pub const INVITATION_ISSUED: &str = "invitation.issued";
-    pub const INVITATION_REVOKED: &str = "invitation.revoked";
-    pub const INVITATION_RESENT: &str = "invitation.resent";
-    pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
-    pub const INVITATION_REFUSED: &str = "invitation.refused";
-    pub const SSO_PROVIDER_CONFIGURED: &str = "sso_provider.configured";
-    pub const SSO_PROVIDER_REMOVED: &str = "sso_provider.removed";
+/// What happened; the names clients filter on. Never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    TokenCreated,
+    InvitationsIssued,
+    InvitationIssued,
+    InvitationRevoked,
+    InvitationResent,
+    InvitationAccepted,
+    InvitationRefused,
+    SsoProviderConfigured,
+    SsoProviderRemoved,
 }
 
-/// The actor of what invitees do.
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TokenCreated => "token.created",
+            Self::InvitationsIssued => "invitations.issued",
+            Self::InvitationIssued => "invitation.issued",
+            Self::InvitationRevoked => "invitation.revoked",
+            Self::InvitationResent => "invitation.resent",
+            Self::InvitationAccepted => "invitation.accepted",
+            Self::InvitationRefused => "invitation.refused",
+            Self::SsoProviderConfigured => "sso_provider.configured",
+            Self::SsoProviderRemoved => "sso_provider.removed",
+        }
+    }
+}
+
+/// The actor of what invitees do (they have no name of their own until they accept).
 pub const INVITEE: &str = "invitee";
 
-/// Records an event. A failure to record is logged, not raised: the audit trail must not undo
-/// what already happened.
-pub async fn record(
-    db: &impl ConnectionTrait,
-    organization_id: i64,
-    actor: &str,
-    action: &str,
-    target: Option<&str>,
-    details: Value,
-    now: DateTime<Utc>,
-) {
-    let event = audit_event::ActiveModel {
-        organization_id: Set(organization_id),
-        actor: Set(actor.chars().take(200).collect()),
+/// One thing that happened: what, to what (a public id), and the particulars.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub action: Action,
+    pub target: Option<String>,
+    pub details: Value,
+}
+
+impl Event {
+    pub fn new(action: Action, target: Option<&str>, details: Value) -> Self {
+        Self { action, target: target.map(str::to_owned), details }
+    }
+}
+
+/// Records an event of the tenant's, done by `actor`. A failure to record is logged, not
+/// raised: the audit trail must not undo what already happened.
+pub async fn record(db: &impl ConnectionTrait, tenant: &Tenant, actor: &str, event: Event, now: DateTime<Utc>) {
+    let action = event.action.as_str();
+    let row = audit_event::ActiveModel {
+        organization_id: Set(tenant.organization_id()),
+        actor: Set(actor.chars().take(crate::limits::NAME_CHARS).collect()),
         action: Set(action.to_owned()),
-        target: Set(target.map(str::to_owned)),
-        details: Set(details.to_string()),
+        target: Set(event.target),
+        details: Set(event.details.to_string()),
         created_at: Set(now),
         ..Default::default()
     };
-    if let Err(err) = event.insert(db).await {
+    if let Err(err) = row.insert(db).await {
         tracing::error!(error = %err, action, "could not record an audit event");
     }
 }
@@ -61,8 +86,7 @@ const ORDERING: &str = "AUDIT";
 
 /// A page of the tenant's events, newest first.
 pub async fn page(db: &impl ConnectionTrait, tenant: &Tenant, first: u64, after: Option<&str>) -> Result<AuditPage> {
-    let mut select =
-        audit_event::Entity::find().filter(audit_event::Column::OrganizationId.eq(tenant.organization_id()));
+    let mut select = tenant.audit_events();
     if let Some(after) = after {
         select = select.filter(audit_event::Column::Id.lt(Cursor::decode(after, ORDERING)?.id));
     }
@@ -73,10 +97,7 @@ pub async fn page(db: &impl ConnectionTrait, tenant: &Tenant, first: u64, after:
 }
 
 pub async fn count(db: &impl ConnectionTrait, tenant: &Tenant) -> Result<u64> {
-    Ok(audit_event::Entity::find()
-        .filter(audit_event::Column::OrganizationId.eq(tenant.organization_id()))
-        .count(db)
-        .await?)
+    Ok(tenant.audit_events().count(db).await?)
 }
 
 pub fn cursor_of(event: &audit_event::Model) -> String {

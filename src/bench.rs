@@ -11,11 +11,11 @@ use crate::{
     Application, Config,
     clock::Clock,
     db,
-    domain::{Email, Slug, SupportedLanguages},
+    domain::{DisplayName, Email, RoleName, Slug, SupportedLanguages},
     identity::api_tokens,
+    limits::MEMBERS_PER_CALL,
     members::{self, NewMember},
-    organizations,
-    roles::{self, RoleName},
+    organizations, roles,
 };
 
 #[derive(Debug, clap::Args)]
@@ -50,50 +50,17 @@ pub async fn invitations(args: BenchArgs) -> anyhow::Result<()> {
 
 async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     let backend = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
-    let (conn, statements) = db::connect(url, 10).await?;
+    let (conn, statements) = db::connect(url, db::Settings::default()).await?;
     db::migrate(&conn).await?;
     let clock = Clock::default();
-    let now = clock.now();
-    let org = organizations::create(&conn, &Slug::parse("bench").map_err(anyhow::Error::msg)?, "Bench", now).await?;
-    let tenant = organizations::tenant_by_slug(&conn, &org.slug).await?;
-    let token = api_tokens::create(&conn, &tenant, "bench", now).await?.reveal().to_owned();
-    let languages =
-        SupportedLanguages::new(vec![crate::domain::Language::parse_tag("en").map_err(anyhow::Error::msg)?]);
-    let mut role_ids = Vec::new();
-    for name in ["Manager", "Team Member", "Viewer"] {
-        role_ids.push(roles::create(&conn, &tenant, RoleName::parse("name", name)?, None, now).await?.public_id);
-    }
-
     let seeding = Instant::now();
-    let mut member_ids = Vec::with_capacity(args.rows);
-    for start in (0..args.rows).step_by(members::MAX_BATCH) {
-        let news = (start..(start + members::MAX_BATCH).min(args.rows))
-            .map(|i| {
-                Ok(NewMember {
-                    email: Email::parse(&format!("member{i}@bench.example")).map_err(anyhow::Error::msg)?,
-                    name: Some(format!("Member {i}")),
-                    language: languages.default_language().clone(),
-                    role_ids: Vec::new(),
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let created = members::create_many(&conn, &tenant, news, now, |i| format!("member[{i}]")).await?;
-        member_ids.extend(created.into_iter().map(|m| m.public_id));
-    }
+    let seeded = seed(&conn, args.rows, clock.now()).await?;
     // As a production database would be: statistics on the tables just filled and, on
     // PostgreSQL, vacuumed (hint bits set, so the timed request does not write them), with
     // no autovacuum of the fresh rows starting during the measurement.
     conn.execute_unprepared(if backend == "PostgreSQL" { "VACUUM ANALYZE" } else { "ANALYZE" }).await?;
     eprintln!("seeded {} members on {backend} in {:.1} s", args.rows, seeding.elapsed().as_secs_f64());
-
-    let mut sheet = String::from("Team Member ID,Email,Language,Role IDs\r\n");
-    for (i, id) in member_ids.iter().enumerate() {
-        sheet.push_str(&format!(
-            "{id},member{i}@bench.example,en,\"{},{}\"\r\n",
-            role_ids[i % 3],
-            role_ids[(i + 1) % 3]
-        ));
-    }
+    let sheet = seeded.sheet();
     let sheet_bytes = sheet.len();
 
     let mut config = Config::defaults();
@@ -113,7 +80,7 @@ async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     let started = Instant::now();
     let response = reqwest::Client::new()
         .post(format!("http://{address}/invitations/links?fileName=bench.csv"))
-        .bearer_auth(&token)
+        .bearer_auth(&seeded.token)
         .body(sheet.into_bytes())
         .send()
         .await?;
@@ -121,6 +88,8 @@ async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     let body = response.bytes().await?;
     let elapsed = started.elapsed().as_secs_f64();
     let statements_used = statements.get() - before_statements;
+    let _ = stop.send(());
+    let _ = server.await;
     anyhow::ensure!(
         status == 200,
         "the sheet was refused ({status}): {}",
@@ -129,8 +98,6 @@ async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     let links = body.split(|b| *b == b'\n').filter(|line| !line.is_empty()).count() - 1;
     anyhow::ensure!(links == args.rows, "expected {} links, got {links}", args.rows);
 
-    let _ = stop.send(());
-    let _ = server.await;
     println!("database          {backend}");
     println!("rows issued       {}", args.rows);
     println!("sheet             {:.1} MB in, {:.1} MB out", sheet_bytes as f64 / 1e6, body.len() as f64 / 1e6);
@@ -143,6 +110,56 @@ async fn run(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         resident_before.unwrap_or_else(|| "unknown".into())
     );
     Ok(())
+}
+
+/// An organization to invite: its admin token, three roles and the members' public ids.
+struct Seeded {
+    token: String,
+    role_ids: Vec<String>,
+    member_ids: Vec<String>,
+}
+
+async fn seed(
+    conn: &sea_orm::DatabaseConnection,
+    rows: usize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Seeded> {
+    let org = organizations::create(conn, &Slug::parse("bench")?, &DisplayName::parse("Bench")?, now).await?;
+    let tenant = organizations::tenant_by_slug(conn, &org.slug).await?;
+    let token = api_tokens::create(conn, &tenant, &DisplayName::parse("bench")?, "muster bench", now).await?;
+    let languages = SupportedLanguages::new(vec![crate::domain::Language::parse_tag("en")?]);
+    let mut role_ids = Vec::new();
+    for name in ["Manager", "Team Member", "Viewer"] {
+        role_ids.push(roles::create(conn, &tenant, RoleName::parse(name)?, None, now).await?.public_id);
+    }
+    let mut member_ids = Vec::with_capacity(rows);
+    for start in (0..rows).step_by(MEMBERS_PER_CALL) {
+        let news = (start..(start + MEMBERS_PER_CALL).min(rows))
+            .map(|i| {
+                Ok(NewMember {
+                    email: Email::parse(&format!("member{i}@bench.example"))?,
+                    name: Some(DisplayName::parse(&format!("Member {i}"))?),
+                    language: languages.default_language().clone(),
+                    role_ids: Vec::new(),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let created = members::create_many(conn, &tenant, news, now, |i| format!("member[{i}]")).await?;
+        member_ids.extend(created.into_iter().map(|m| m.public_id));
+    }
+    Ok(Seeded { token: token.reveal().to_owned(), role_ids, member_ids })
+}
+
+impl Seeded {
+    /// A sheet inviting every member, with two roles each.
+    fn sheet(&self) -> String {
+        let mut sheet = String::from("Team Member ID,Email,Language,Role IDs\r\n");
+        for (i, id) in self.member_ids.iter().enumerate() {
+            let (first, second) = (&self.role_ids[i % 3], &self.role_ids[(i + 1) % 3]);
+            sheet.push_str(&format!("{id},member{i}@bench.example,en,\"{first},{second}\"\r\n"));
+        }
+        sheet
+    }
 }
 
 enum Cleanup {

@@ -7,7 +7,14 @@ use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 
-use crate::{Application, Config, app, clock::Clock, db, demo, domain::Slug, identity::api_tokens, organizations};
+use crate::{
+    Application, Config, app,
+    clock::Clock,
+    db, demo,
+    domain::{DisplayName, SecretToken, Slug},
+    identity::api_tokens,
+    organizations,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "muster", version, about = "Bulk, SSO-aware invitations for an organization's members, over GraphQL")]
@@ -122,18 +129,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Org { action: OrgAction::Create { slug, name } } => {
+            let slug = Slug::parse(&slug)?;
+            let name = DisplayName::parse(&name).map_err(|err| anyhow::anyhow!("--name: the name {err}"))?;
             let db = connect_and_migrate(&config).await?;
-            let slug = Slug::parse(&slug).map_err(anyhow::Error::msg)?;
             let org = organizations::create(&db, &slug, &name, Clock::default().now()).await?;
             eprintln!("created organization `{}` ({})", org.slug, org.name);
             Ok(())
         }
         Command::Token { action: TokenAction::Create { org, name } } => {
+            let name = DisplayName::parse(&name)
+                .map_err(|err| anyhow::anyhow!("--name: the name {err}; it says who or what uses the token"))?;
             let db = connect_and_migrate(&config).await?;
             let tenant = organizations::tenant_by_slug(&db, &org)
                 .await
                 .with_context(|| format!("no organization with slug `{org}`"))?;
-            let token = api_tokens::create(&db, &tenant, &name, Clock::default().now()).await?;
+            let token = api_tokens::create(&db, &tenant, &name, &operator(), Clock::default().now()).await?;
             println!("{}", token.reveal());
             Ok(())
         }
@@ -143,7 +153,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    Ok(db::connect(&config.database_url(), config.database_max_connections).await?.0)
+    Ok(db::connect(&config.database_url(), config.database_settings()).await?.0)
+}
+
+/// Who acts at the command line, for the audit trail: the operating system's user.
+fn operator() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default();
+    if user.is_empty() { "cli".to_owned() } else { format!("cli:{user}") }
 }
 
 async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -153,7 +169,7 @@ async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnecti
 }
 
 async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
-    let (db, statements) = db::connect(&config.database_url(), config.database_max_connections).await?;
+    let (db, statements) = db::connect(&config.database_url(), config.database_settings()).await?;
     db::migrate(&db).await?;
     let clock = Clock::default();
     if let Some(token) = bootstrap(&db, &clock).await? {
@@ -179,16 +195,18 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
 
 /// On an empty database: the `default` organization and its first token. Several nodes may
 /// start at once; the unique slug lets one win, and the others print nothing.
-async fn bootstrap(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Option<crate::domain::SecretToken>> {
+async fn bootstrap(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Option<SecretToken>> {
     if !organizations::is_empty(db).await? {
         return Ok(None);
     }
-    let slug = Slug::parse(organizations::DEFAULT_SLUG).map_err(anyhow::Error::msg)?;
-    let org = match organizations::create(db, &slug, "Default organization", clock.now()).await {
+    let slug = Slug::parse(organizations::DEFAULT_SLUG)?;
+    let name = DisplayName::parse("Default organization")?;
+    let org = match organizations::create(db, &slug, &name, clock.now()).await {
         Ok(org) => org,
         Err(crate::AppError::Conflict(_)) => return Ok(None),
         Err(err) => return Err(err.into()),
     };
     let tenant = organizations::tenant_by_slug(db, &org.slug).await?;
-    Ok(Some(api_tokens::create(db, &tenant, "bootstrap", clock.now()).await?))
+    let token_name = DisplayName::parse("bootstrap")?;
+    Ok(Some(api_tokens::create(db, &tenant, &token_name, "muster serve", clock.now()).await?))
 }

@@ -3,7 +3,10 @@
 
 use std::net::SocketAddr;
 
-use crate::domain::{Language, SupportedLanguages};
+use crate::{
+    db,
+    domain::{Language, SupportedLanguages},
+};
 
 /// The embedded default: a SQLite file next to where muster runs, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://muster.db?mode=rwc";
@@ -70,6 +73,11 @@ pub struct Config {
     #[arg(long, env = "MUSTER_DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub database_max_connections: u32,
 
+    /// Statements slower than this many milliseconds are logged at `warn`, with the start of
+    /// their SQL (never their values, which may hold personal data).
+    #[arg(long, env = "MUSTER_SLOW_STATEMENT_MS", default_value_t = 500, global = true)]
+    pub slow_statement_ms: u64,
+
     /// Log output: `text` for people, `json` for log shippers.
     #[arg(long, env = "MUSTER_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,
@@ -97,9 +105,12 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
     }
 
-    /// `public_url` without a trailing slash, ready to have paths appended.
-    pub fn public_base(&self) -> &str {
-        self.public_url.trim_end_matches('/')
+    /// How to connect to the database.
+    pub fn database_settings(&self) -> db::Settings {
+        db::Settings {
+            max_connections: self.database_max_connections,
+            slow_statement: std::time::Duration::from_millis(self.slow_statement_ms),
+        }
     }
 
     pub fn supported_languages(&self) -> anyhow::Result<SupportedLanguages> {

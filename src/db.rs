@@ -1,4 +1,5 @@
-//! Connecting to the database: SQLite (embedded default) or PostgreSQL, migrated on connect.
+//! The database: connecting (SQLite, the embedded default, or PostgreSQL), migrating, and the
+//! few SQL helpers every service shares (lists as one JSON parameter, substring patterns).
 
 use std::{
     sync::{
@@ -12,7 +13,7 @@ use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ColumnTrait, ConnectOptions, Database, DatabaseConnection, DbBackend,
-    sea_query::{BinOper, Expr, SimpleExpr},
+    sea_query::{BinOper, Expr, LikeExpr, SimpleExpr},
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -27,17 +28,25 @@ impl StatementCounter {
     }
 }
 
-/// Statements slower than this (`MUSTER_SLOW_STATEMENT_MS`, default 500) are logged at
-/// `warn`, with the start of their SQL (never their values, which may hold personal data).
-fn slow_statement() -> Duration {
-    let ms = std::env::var("MUSTER_SLOW_STATEMENT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
-    Duration::from_millis(ms)
+/// How to connect: the pool's size, and which statements count as slow.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub max_connections: u32,
+    /// Statements slower than this are logged at `warn`, with the start of their SQL (never
+    /// their values, which may hold personal data).
+    pub slow_statement: Duration,
 }
 
-pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+impl Default for Settings {
+    fn default() -> Self {
+        Self { max_connections: 10, slow_statement: Duration::from_millis(500) }
+    }
+}
+
+pub async fn connect(url: &str, settings: Settings) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(max_connections.max(1))
+        .max_connections(settings.max_connections.max(1))
         .min_connections(0)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
@@ -55,7 +64,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<(Databas
         .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
     let counter = StatementCounter::default();
     let count = counter.0.clone();
-    let slow = slow_statement();
+    let slow = settings.slow_statement;
     db.set_metric_callback(move |info| {
         count.fetch_add(1, Ordering::Relaxed);
         if info.elapsed > slow {
@@ -100,6 +109,21 @@ pub fn in_json_list<T: JsonListItem>(backend: DbBackend, column: impl ColumnTrai
     // it a scalar: the first value only).
     let values = Expr::cust_with_values(subquery, [list]);
     sea_orm::sea_query::ExprTrait::binary(Expr::col(column.as_column_ref()), BinOper::In, values)
+}
+
+/// `LIKE` pattern for text containing `text`, where `%`, `_` and `\` are meant literally
+/// (searches of members and invitations alike).
+pub fn contains(text: &str) -> LikeExpr {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    LikeExpr::new(pattern).escape('\\')
 }
 
 /// What [`in_json_list`] can send: PostgreSQL reads JSON elements as text, so numbers are cast.

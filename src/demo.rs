@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, PaginatorTrait};
 
 use crate::{
-    Result,
-    domain::{Email, SupportedLanguages},
+    AppError, Result,
+    domain::{DisplayName, Email, RoleName, SupportedLanguages},
     members::{self, NewMember},
-    roles::{self, RoleName},
+    roles,
     tenant::Tenant,
 };
 
@@ -38,7 +38,8 @@ pub async fn load(
         let role = match existing.iter().find(|role| role.name == name) {
             Some(role) => role.clone(),
             None => {
-                roles::create(db, tenant, RoleName::parse("name", name)?, Some(description.to_owned()), now).await?
+                let name = RoleName::parse(name).map_err(|err| AppError::Internal(err.into()))?;
+                roles::create(db, tenant, name, Some(description.to_owned()), now).await?
             }
         };
         role_ids.push(role.public_id);
@@ -64,9 +65,8 @@ pub async fn load(
             _ => vec![role_ids[2].clone()],
         };
         news.push(NewMember {
-            email: Email::parse(&format!("{local}@example.com"))
-                .map_err(|err| crate::AppError::Internal(err.into()))?,
-            name: Some(format!("{first} {last}")),
+            email: Email::parse(&format!("{local}@example.com")).map_err(|err| AppError::Internal(err.into()))?,
+            name: Some(DisplayName::parse(&format!("{first} {last}")).map_err(|err| AppError::Internal(err.into()))?),
             language: tags[index % tags.len()].clone(),
             role_ids: roles,
         });

@@ -1,23 +1,44 @@
 //! # muster
 //!
 //! A GraphQL backend that keeps an organization's team members and roles, and invites them in
-//! bulk. The path of a request, top to bottom:
+//! bulk from a spreadsheet, checking every address against the organization's SSO provider.
 //!
-//! - [`app`]: `Application::build` connects the database, applies migrations and binds the
-//!   listener; `run_until_stopped` serves until the shutdown future resolves.
-//! - [`http`]: the axum routes — GraphQL, the members export, health — and the admin
-//!   authentication extractor.
-//! - [`graphql`]: the schema; thin resolvers that take the caller's [`tenant::Tenant`] and the
-//!   connection from the context and call a service.
-//! - services, one folder per capability: [`organizations`], [`members`], [`roles`]; each
-//!   function takes `&impl ConnectionTrait` and a `Tenant`, so nothing can forget which
-//!   organization it works for.
-//! - [`identity`]: who is calling — admin API tokens.
-//! - [`domain`]: `Email`, `Language`, `PublicId`, `SecretToken`: input parsed once, at the edge.
-//! - [`sheets`]: CSV writing that is safe to open in a spreadsheet.
-//! - [`error`]: one `AppError` whose variants map to stable `extensions.code`s.
+//! ## One request, from route to table
+//! An admin uploads a sheet: `POST /invitations/links` with the CSV as the body.
+//! 1. [`http`] routes it to `http::invitations::links`; the [`http::Admin`] extractor asks
+//!    [`identity::Authenticator`] who the bearer token belongs to: a [`identity::Caller`],
+//!    whose [`tenant::Tenant`] scopes everything that follows.
+//! 2. The handler takes from the shared [`state::AppState`] only what the service uses (the
+//!    connection, the link settings, the supported languages, the time) and calls
+//!    [`invitations::sheet::generate_links`].
+//! 3. [`sheets::reader`] turns the bytes into rows, whatever the spreadsheet's encoding and
+//!    separator; cells become [`domain`] types ([`domain::Email`], [`domain::Language`]).
+//! 4. [`invitations::validate`] looks the rows' members and roles up in a few bulk statements
+//!    (through [`tenant::Tenant`]) and runs each row through [`invitations::rules`]; the SSO
+//!    domains come from [`identity::sso`]. Every problem carries its line, column and code.
+//! 5. [`invitations::issue`] writes the batch in one transaction: old links revoked, members
+//!    moved to pending by [`members::state::move_state`], invitations inserted (tables in the
+//!    `entity` crate, schema in the `migration` crate); [`audit`] records who did it.
+//! 6. The links sheet goes back through [`sheets::CsvOut`]; a failure is one [`error::AppError`]
+//!    with a stable code.
 //!
-//! Storage is sea-orm: the `entity` crate holds the rows, the `migration` crate the schema.
+//! The same services answer GraphQL: [`graphql`] resolvers parse their input and call them.
+//!
+//! ## The modules
+//! - Running: [`app`] (assembles the state, binds, serves), [`cli`] (the commands), [`config`]
+//!   (every setting, from the environment), [`telemetry`] (logs), [`mod@bench`] (benchmarks),
+//!   [`demo`] (demo data for `serve --demo`).
+//! - The API layers, the only ones that know GraphQL or HTTP: [`http`] (routes, extractors,
+//!   the invitee's pages), [`graphql`] (schema, thin resolvers, loaders, the types clients
+//!   see), [`state`] (what they share), [`error`] (codes, and how an error leaves).
+//! - Services, a folder per capability, each taking a connection, the [`tenant::Tenant`], the
+//!   time and the settings it uses: [`organizations`], [`members`], [`roles`], [`invitations`],
+//!   [`identity`] (who is calling; SSO providers), [`audit`] (the trail), [`ratelimit`]
+//!   (counters shared by every node).
+//! - Foundations, used by all: [`domain`] (types that parse at the edge), [`sheets`] (reading
+//!   and writing spreadsheets), [`tenant`] (isolation in one place), [`db`] (connecting, SQL
+//!   helpers), [`pagination`] (cursors), [`limits`] (every input bound), [`clock`] (the time,
+//!   which tests move).
 
 pub mod app;
 pub mod audit;
@@ -33,12 +54,14 @@ pub mod graphql;
 pub mod http;
 pub mod identity;
 pub mod invitations;
+pub mod limits;
 pub mod members;
 pub mod organizations;
 pub mod pagination;
 pub mod ratelimit;
 pub mod roles;
 pub mod sheets;
+pub mod state;
 pub mod telemetry;
 pub mod tenant;
 

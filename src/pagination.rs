@@ -5,16 +5,16 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use crate::{AppError, Result};
-
-pub const DEFAULT_FIRST: i32 = 50;
-pub const MAX_FIRST: i32 = 100;
+use crate::{
+    AppError, Result,
+    limits::{PAGE_DEFAULT, PAGE_MAX},
+};
 
 /// The page size asked for, checked.
 pub fn page_size(first: Option<i32>) -> Result<u64> {
-    let first = first.unwrap_or(DEFAULT_FIRST);
-    if !(1..=MAX_FIRST).contains(&first) {
-        return Err(AppError::bad_input("first", format!("must be between 1 and {MAX_FIRST}, got {first}")));
+    let first = first.unwrap_or(PAGE_DEFAULT);
+    if !(1..=PAGE_MAX).contains(&first) {
+        return Err(AppError::bad_input("first", format!("must be between 1 and {PAGE_MAX}, got {first}")));
     }
     Ok(first as u64)
 }

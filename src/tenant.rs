@@ -1,8 +1,9 @@
-//! Tenant isolation, in one place. A [`Tenant`] is made only by authentication, and every query
-//! for tenant-owned rows starts from one of its methods, already filtered by its organization.
-//! An id that belongs to another organization therefore behaves exactly like an unknown id.
+//! Tenant isolation, in one place. A [`Tenant`] is made only by authentication (or by the
+//! command line acting for an organization it looked up by slug), and every query for
+//! tenant-owned rows starts from one of its methods, already filtered by its organization. An
+//! id that belongs to another organization therefore behaves exactly like an unknown id.
 
-use entity::{member, organization, role};
+use entity::{audit_event, invitation, invitation_batch, member, organization, role, sso_domain, sso_provider};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
 use crate::{AppError, Result, domain::PublicId};
@@ -12,8 +13,32 @@ pub struct Tenant {
     organization_id: i64,
 }
 
+/// The tenant-owned tables: `Tenant::select` starts a query on one, scoped to the tenant.
+macro_rules! scoped {
+    ($($(#[$doc:meta])* $method:ident => $entity:ident;)*) => {
+        impl Tenant {
+            $(
+                $(#[$doc])*
+                pub fn $method(&self) -> Select<$entity::Entity> {
+                    $entity::Entity::find().filter($entity::Column::OrganizationId.eq(self.organization_id))
+                }
+            )*
+        }
+    };
+}
+
+scoped! {
+    members => member;
+    roles => role;
+    invitations => invitation;
+    invitation_batches => invitation_batch;
+    audit_events => audit_event;
+    sso_providers => sso_provider;
+    sso_domains => sso_domain;
+}
+
 impl Tenant {
-    /// Only the identity module (and the CLI acting for an organization it looked up by slug)
+    /// Only authentication (and the CLI acting for an organization it looked up by slug)
     /// decides who a tenant is.
     pub(crate) fn new(organization_id: i64) -> Self {
         Self { organization_id }
@@ -25,14 +50,6 @@ impl Tenant {
 
     pub async fn organization(&self, db: &impl ConnectionTrait) -> Result<organization::Model> {
         organization::Entity::find_by_id(self.organization_id).one(db).await?.ok_or(AppError::NotFound("organization"))
-    }
-
-    pub fn members(&self) -> Select<member::Entity> {
-        member::Entity::find().filter(member::Column::OrganizationId.eq(self.organization_id))
-    }
-
-    pub fn roles(&self) -> Select<role::Entity> {
-        role::Entity::find().filter(role::Column::OrganizationId.eq(self.organization_id))
     }
 
     /// The member with this public id, if it is this tenant's.
@@ -54,22 +71,24 @@ impl Tenant {
     pub async fn role(&self, db: &impl ConnectionTrait, id: &str) -> Result<role::Model> {
         self.find_role(db, id).await?.ok_or(AppError::NotFound("role"))
     }
-}
-
-impl Tenant {
-    pub fn invitations(&self) -> Select<entity::invitation::Entity> {
-        use entity::invitation;
-        invitation::Entity::find().filter(invitation::Column::OrganizationId.eq(self.organization_id))
-    }
 
     /// The invitation with this public id, if it is this tenant's.
-    pub async fn invitation(&self, db: &impl ConnectionTrait, id: &str) -> Result<entity::invitation::Model> {
-        use entity::invitation;
+    pub async fn invitation(&self, db: &impl ConnectionTrait, id: &str) -> Result<invitation::Model> {
         let Some(id) = PublicId::parse(id) else { return Err(AppError::NotFound("invitation")) };
         self.invitations()
             .filter(invitation::Column::PublicId.eq(id.as_str()))
             .one(db)
             .await?
             .ok_or(AppError::NotFound("invitation"))
+    }
+
+    /// The SSO provider with this public id, if it is this tenant's.
+    pub async fn sso_provider(&self, db: &impl ConnectionTrait, id: &str) -> Result<sso_provider::Model> {
+        let Some(id) = PublicId::parse(id) else { return Err(AppError::NotFound("SSO provider")) };
+        self.sso_providers()
+            .filter(sso_provider::Column::PublicId.eq(id.as_str()))
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("SSO provider"))
     }
 }

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::{InvitationState, RoleIds};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invitations")]
 pub struct Model {
@@ -16,11 +18,10 @@ pub struct Model {
     /// Hex SHA-256 of the link's token.
     #[sea_orm(unique)]
     pub token_hash: String,
-    /// The roles granted on acceptance: a JSON array of role row ids. Roles deleted since
-    /// are skipped when read.
-    pub role_ids: String,
-    /// `pending`, `accepted` or `revoked`.
-    pub status: String,
+    /// The roles granted on acceptance, by row id. Roles deleted since are skipped when read.
+    pub role_ids: RoleIds,
+    /// `pending`, `accepted` or `revoked` (never `not_invited`).
+    pub status: InvitationState,
     pub created_by: String,
     pub created_at: ChronoDateTimeUtc,
     pub expires_at: ChronoDateTimeUtc,

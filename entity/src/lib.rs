@@ -5,11 +5,16 @@ pub mod api_token;
 pub mod audit_event;
 pub mod invitation;
 pub mod invitation_batch;
+pub mod invitation_state;
 pub mod member;
 pub mod member_role;
 pub mod organization;
 pub mod rate_limit;
 pub mod role;
+pub mod role_ids;
 pub mod sso_domain;
 pub mod sso_flow;
 pub mod sso_provider;
+
+pub use invitation_state::InvitationState;
+pub use role_ids::RoleIds;

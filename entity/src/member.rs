@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::InvitationState;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "members")]
 pub struct Model {
@@ -15,8 +17,9 @@ pub struct Model {
     /// `name` lower-cased, or '' without a name: the sort key for ordering by name.
     pub name_key: String,
     pub language: String,
-    /// `not_invited`, `pending`, `accepted` or `revoked`; see `muster::members::InvitationState`.
-    pub invitation_state: String,
+    /// The state of the member's latest invitation; with `invitation_expires_at`, what
+    /// `muster::domain::InvitationStatus` is derived from.
+    pub invitation_state: InvitationState,
     pub invitation_expires_at: Option<ChronoDateTimeUtc>,
     pub accepted_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,

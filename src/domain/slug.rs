@@ -4,17 +4,17 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slug(String);
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a slug: use 1 to 64 lower-case letters, digits and `-`, like `acme-corp`")]
+pub struct SlugError(String);
+
 impl Slug {
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, SlugError> {
         let slug = input.trim();
         let valid = (1..=64).contains(&slug.len())
             && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !slug.starts_with('-');
-        if valid {
-            Ok(Self(slug.to_owned()))
-        } else {
-            Err(format!("`{slug}` is not a slug: use 1 to 64 lower-case letters, digits and `-`, like `acme-corp`"))
-        }
+        if valid { Ok(Self(slug.to_owned())) } else { Err(SlugError(slug.to_owned())) }
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,30 +1,20 @@
-//! What resolvers find in the context: the [`Services`] (schema data, one per process) and the
-//! [`RequestContext`] (one per request: who is calling, and the request's DataLoaders).
+//! What resolvers find in the context: the [`AppState`] (schema data, one per process) and the
+//! [`RequestContext`] (one per request: who is calling, from where, and the request's
+//! DataLoaders).
 
 use std::sync::Arc;
 
 use async_graphql::Context;
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::loaders::Loaders;
 use crate::{
-    AppError, Config, Result,
-    clock::Clock,
-    domain::SupportedLanguages,
+    AppError, Result,
     identity::{Auth, Caller},
+    state::AppState,
     tenant::Tenant,
 };
-
-/// The process-wide parts every request uses.
-#[derive(Clone)]
-pub struct Services {
-    pub db: DatabaseConnection,
-    pub config: Arc<Config>,
-    pub clock: Clock,
-    pub languages: Arc<SupportedLanguages>,
-    /// The admin JWT issuer, where one is configured.
-    pub admin_issuer: Option<Arc<crate::identity::admin_jwt::AdminIssuer>>,
-}
 
 /// Per request: who is calling, from where, and (for admins) loaders scoped to their tenant.
 /// Clone, so that every operation of a batch shares the same loaders.
@@ -37,9 +27,9 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    pub fn new(services: &Services, auth: Auth, client: String) -> Self {
+    pub fn new(state: &AppState, auth: Auth, client: String) -> Self {
         let loaders = match &auth {
-            Auth::Admin(caller) => Some(Arc::new(Loaders::new(&services.db, caller.tenant))),
+            Auth::Admin(caller) => Some(Arc::new(Loaders::new(&state.db, caller.tenant))),
             _ => None,
         };
         Self { auth, client, loaders }
@@ -47,11 +37,15 @@ impl RequestContext {
 }
 
 pub trait ContextExt {
-    fn services(&self) -> &Services;
+    fn state(&self) -> &AppState;
     fn request(&self) -> &RequestContext;
 
     fn db(&self) -> &DatabaseConnection {
-        &self.services().db
+        &self.state().db
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.state().clock.now()
     }
 
     /// The authenticated admin, or `UNAUTHENTICATED`.
@@ -71,8 +65,8 @@ pub trait ContextExt {
 }
 
 impl ContextExt for Context<'_> {
-    fn services(&self) -> &Services {
-        self.data_unchecked::<Services>()
+    fn state(&self) -> &AppState {
+        self.data_unchecked::<AppState>()
     }
 
     fn request(&self) -> &RequestContext {

@@ -16,7 +16,7 @@ use entity::{invitation, member, role};
 use sea_orm::DatabaseConnection;
 
 use super::ContextExt;
-use crate::{AppError, invitations::lifecycle, members, roles, tenant::Tenant};
+use crate::{AppError, invitations::list, members, roles, tenant::Tenant};
 
 /// Declares a loader keyed by row id, scoped to a tenant, over a service function.
 macro_rules! tenant_loader {
@@ -49,7 +49,7 @@ tenant_loader!(
 );
 tenant_loader!(
     /// The newest invitation of members, by member row id.
-    LatestInvitationLoader => invitation::Model, |db, tenant, keys| lifecycle::latest_of_members(db, tenant, keys)
+    LatestInvitationLoader => invitation::Model, |db, tenant, keys| list::latest_of_members(db, tenant, keys)
 );
 tenant_loader!(
     /// Roles by row id (for the roles invitations grant).
@@ -57,11 +57,11 @@ tenant_loader!(
 );
 tenant_loader!(
     /// Members by row id.
-    MemberLoader => member::Model, |db, tenant, keys| lifecycle::members_by_id(db, tenant, keys)
+    MemberLoader => member::Model, |db, tenant, keys| members::by_ids(db, tenant, keys)
 );
 tenant_loader!(
     /// Batches' public ids, by batch row id.
-    BatchIdLoader => String, |db, tenant, keys| lifecycle::batch_public_ids(db, tenant, keys)
+    BatchIdLoader => String, |db, tenant, keys| list::batch_public_ids(db, tenant, keys)
 );
 
 type Cached<T> = DataLoader<T, HashMapCache>;
@@ -121,7 +121,7 @@ pub async fn prime_member_page(ctx: &Context<'_>, tenant: &Tenant, member_ids: &
         }
     }
     if node.iter().any(|field| field.field("latestInvitation").exists()) {
-        let latest = lifecycle::latest_of_members(ctx.db(), tenant, member_ids).await?;
+        let latest = list::latest_of_members(ctx.db(), tenant, member_ids).await?;
         loaders.latest_invitations.feed_many(latest).await;
     }
     Ok(())

@@ -10,7 +10,9 @@ pub mod types;
 
 use async_graphql::{EmptySubscription, Schema};
 
-pub use context::{ContextExt, RequestContext, Services};
+use crate::state::AppState;
+
+pub use context::{ContextExt, RequestContext};
 
 pub type MusterSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
@@ -19,13 +21,14 @@ pub const MAX_DEPTH: usize = 12;
 /// Most complexity points a query may cost; lists count `first` times their content.
 pub const MAX_COMPLEXITY: usize = 5_000;
 
-/// The schema, with `services` in its data when it is to be executed (`None` just to print it).
-pub fn build_schema(services: Option<Services>) -> MusterSchema {
+/// The schema, with the shared state in its data when it is to be executed (`None` just to
+/// print it).
+pub fn build_schema(state: Option<AppState>) -> MusterSchema {
     let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
-    if let Some(services) = services {
-        builder = builder.data(services);
+    if let Some(state) = state {
+        builder = builder.data(state);
     }
     builder.finish()
 }

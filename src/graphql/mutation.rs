@@ -1,111 +1,31 @@
 //! Mutations: parse the input into domain types, call one service, wrap the result.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Upload};
+use async_graphql::{Context, ID, MaybeUndefined, Object, Result};
 
 use super::{
     ContextExt,
     types::{
-        AcceptedInvitation, GenerateInvitationLinksPayload, Invitation, InvitationLink, Member, Role, SsoProvider,
+        AcceptedInvitation, CreateMemberInput, CreateRoleInput, GenerateInvitationLinksInput,
+        GenerateInvitationLinksPayload, Invitation, InvitationLink, InviteMemberInput, Member, Role, SsoProvider,
+        SsoProviderInput, UpdateMemberInput, UpdateRoleInput, ids,
     },
 };
 use crate::{
-    AppError, audit,
-    domain::Email,
-    identity::sso::{self, ProviderInput},
+    AppError,
+    domain::{DisplayName, Email},
+    identity::sso::{self, ProviderInput, SsoDomains},
     invitations::{
-        self, accept,
+        accept,
         lifecycle::{self, InviteRequest},
-        sheet::{self, SheetOptions},
+        rules::Rules,
+        sheet::{self, SheetRequest},
     },
     members::{self, MemberChanges, MemberFields, NewMember},
-    roles::{self, RoleName},
+    roles,
 };
 
 #[derive(Default)]
 pub struct Mutation;
-
-#[derive(InputObject)]
-pub struct CreateRoleInput {
-    pub name: String,
-    pub description: Option<String>,
-}
-
-#[derive(InputObject)]
-pub struct UpdateRoleInput {
-    pub name: Option<String>,
-    /// `null` removes the description.
-    pub description: MaybeUndefined<String>,
-}
-
-#[derive(InputObject)]
-pub struct CreateMemberInput {
-    pub email: String,
-    pub name: Option<String>,
-    /// BCP 47 tag from the supported list; the first supported language when omitted.
-    pub language: Option<String>,
-    #[graphql(default)]
-    pub role_ids: Vec<ID>,
-}
-
-#[derive(InputObject)]
-pub struct UpdateMemberInput {
-    pub email: Option<String>,
-    /// `null` removes the name.
-    pub name: MaybeUndefined<String>,
-    pub language: Option<String>,
-    /// Replaces the member's roles.
-    pub role_ids: Option<Vec<ID>>,
-}
-
-#[derive(InputObject)]
-pub struct InviteMemberInput {
-    pub member_id: ID,
-    /// The address to invite; the member's address on file when omitted.
-    pub email: Option<String>,
-    /// The member's language when omitted.
-    pub language: Option<String>,
-    /// The member's current roles when omitted.
-    pub role_ids: Option<Vec<ID>>,
-    /// 1..=30; the configured default when omitted.
-    pub expires_in_days: Option<i32>,
-}
-
-#[derive(InputObject)]
-pub struct GenerateInvitationLinksInput {
-    /// The sheet as a file (GraphQL multipart request).
-    pub file: Option<Upload>,
-    /// The sheet as text, instead of `file`.
-    pub csv: Option<String>,
-    /// Check everything and issue nothing.
-    #[graphql(default = false)]
-    pub dry_run: bool,
-    /// Issue the rows without errors even when others have some.
-    #[graphql(default = false)]
-    pub skip_invalid_rows: bool,
-    /// 1..=30; the configured default when omitted.
-    pub expires_in_days: Option<i32>,
-}
-
-#[derive(InputObject)]
-pub struct SsoProviderInput {
-    pub name: String,
-    /// https (plain http only on loopback hosts); discovery runs against it.
-    pub issuer_url: String,
-    pub client_id: String,
-    /// Write-only: stored for the code flow, never shown. Omit to keep the one on file.
-    pub client_secret: Option<String>,
-    pub domains: Vec<String>,
-    /// Every invitation must go to one of the domains (else only a warning).
-    #[graphql(default = true)]
-    pub enforced: bool,
-    /// Subdomains of the domains count too.
-    #[graphql(default = false)]
-    pub include_subdomains: bool,
-}
-
-fn ids(ids: &[ID]) -> Vec<String> {
-    ids.iter().map(|id| id.0.clone()).collect()
-}
 
 fn parse_member(ctx: &Context<'_>, field: &str, input: &CreateMemberInput) -> crate::Result<NewMember> {
     NewMember::parse(
@@ -116,23 +36,75 @@ fn parse_member(ctx: &Context<'_>, field: &str, input: &CreateMemberInput) -> cr
             language: input.language.as_deref(),
             role_ids: &ids(&input.role_ids),
         },
-        &ctx.services().languages,
+        &ctx.state().languages,
     )
 }
 
+fn parse_changes(ctx: &Context<'_>, input: UpdateMemberInput) -> crate::Result<MemberChanges> {
+    let email = input.email.as_deref().map(Email::parse).transpose();
+    let email = email.map_err(|err| AppError::bad_input("input.email", err))?;
+    let name = match input.name {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(name) => Some(
+            DisplayName::parse_optional(Some(&name))
+                .map_err(|err| AppError::bad_input("input.name", format!("the name {err}")))?,
+        ),
+    };
+    let language = input.language.as_deref().map(|tag| ctx.state().languages.parse(tag)).transpose();
+    let language = language.map_err(|err| AppError::bad_input("input.language", err))?;
+    Ok(MemberChanges { email, name, language, role_ids: input.role_ids.as_deref().map(ids) })
+}
+
+/// Reads the sheet of `generateInvitationLinks`: an upload or a string.
+async fn sheet_bytes(
+    ctx: &Context<'_>,
+    input: &mut GenerateInvitationLinksInput,
+) -> crate::Result<(Vec<u8>, Option<String>)> {
+    match (input.file.take(), input.csv.take()) {
+        (Some(file), None) => {
+            let upload = file.value(ctx).map_err(|err| AppError::bad_input("input.file", err))?;
+            let file_name = Some(upload.filename.clone());
+            let bytes = tokio::task::spawn_blocking(move || {
+                use std::io::Read;
+                let mut bytes = Vec::new();
+                upload.into_read().read_to_end(&mut bytes).map(|_| bytes)
+            })
+            .await
+            .map_err(|err| AppError::Internal(err.into()))?
+            .map_err(|err| AppError::Internal(err.into()))?;
+            Ok((bytes, file_name))
+        }
+        (None, Some(csv)) => Ok((csv.into_bytes(), None)),
+        _ => Err(AppError::bad_input("input", "send the sheet as either `file` or `csv`")),
+    }
+}
+
+/// What admins change (roles, members, invitations, SSO providers) and what invitees do:
+/// accept.
 #[Object]
 impl Mutation {
-    async fn create_role(&self, ctx: &Context<'_>, input: CreateRoleInput) -> Result<Role> {
+    /// Creates a role.
+    async fn create_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new role.")] input: CreateRoleInput,
+    ) -> Result<Role> {
         let tenant = ctx.tenant()?;
-        let name = RoleName::parse("input.name", &input.name)?;
+        let name = roles::parse_name("input.name", &input.name)?;
         let description = roles::parse_description("input.description", input.description.as_deref())?;
-        let role = roles::create(ctx.db(), &tenant, name, description, ctx.services().clock.now()).await?;
-        Ok(Role(role))
+        Ok(Role(roles::create(ctx.db(), &tenant, name, description, ctx.now()).await?))
     }
 
-    async fn update_role(&self, ctx: &Context<'_>, id: ID, input: UpdateRoleInput) -> Result<Role> {
+    /// Renames a role or changes its description.
+    async fn update_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The role's public id.")] id: ID,
+        #[graphql(desc = "What changes; what is left out stays as it is.")] input: UpdateRoleInput,
+    ) -> Result<Role> {
         let tenant = ctx.tenant()?;
-        let name = input.name.as_deref().map(|name| RoleName::parse("input.name", name)).transpose()?;
+        let name = input.name.as_deref().map(|name| roles::parse_name("input.name", name)).transpose()?;
         let description = match input.description {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
@@ -142,19 +114,28 @@ impl Mutation {
     }
 
     /// Deletes a role; members keep their other roles. Returns the deleted id.
-    async fn delete_role(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    async fn delete_role(&self, ctx: &Context<'_>, #[graphql(desc = "The role's public id.")] id: ID) -> Result<ID> {
         let tenant = ctx.tenant()?;
         Ok(ID(roles::delete(ctx.db(), &tenant, &id).await?))
     }
 
-    async fn create_member(&self, ctx: &Context<'_>, input: CreateMemberInput) -> Result<Member> {
+    /// Adds a member, not yet invited.
+    async fn create_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new member.")] input: CreateMemberInput,
+    ) -> Result<Member> {
         let tenant = ctx.tenant()?;
         let new = parse_member(ctx, "input", &input)?;
-        Ok(Member(members::create(ctx.db(), &tenant, new, ctx.services().clock.now()).await?))
+        Ok(Member(members::create(ctx.db(), &tenant, new, ctx.now()).await?))
     }
 
     /// Creates up to 5,000 members at once: all of them, or none when any input is wrong.
-    async fn create_members(&self, ctx: &Context<'_>, input: Vec<CreateMemberInput>) -> Result<Vec<Member>> {
+    async fn create_members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new members; errors name one as `input[3]`.")] input: Vec<CreateMemberInput>,
+    ) -> Result<Vec<Member>> {
         let tenant = ctx.tenant()?;
         if input.is_empty() {
             return Err(AppError::bad_input("input", "send at least one member").into());
@@ -164,47 +145,42 @@ impl Mutation {
             .enumerate()
             .map(|(index, item)| parse_member(ctx, &format!("input[{index}]"), item))
             .collect::<crate::Result<Vec<_>>>()?;
-        let created = members::create_many(ctx.db(), &tenant, news, ctx.services().clock.now(), |index| {
-            format!("input[{index}]")
-        })
-        .await?;
+        let created =
+            members::create_many(ctx.db(), &tenant, news, ctx.now(), |index| format!("input[{index}]")).await?;
         Ok(created.into_iter().map(Member).collect())
     }
 
-    async fn update_member(&self, ctx: &Context<'_>, id: ID, input: UpdateMemberInput) -> Result<Member> {
+    /// Changes a member's address, name, language or roles.
+    async fn update_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The member's public id.")] id: ID,
+        #[graphql(desc = "What changes; what is left out stays as it is.")] input: UpdateMemberInput,
+    ) -> Result<Member> {
         let tenant = ctx.tenant()?;
-        let services = ctx.services();
-        let changes = MemberChanges {
-            email: input
-                .email
-                .as_deref()
-                .map(|email| Email::parse(email).map_err(|err| AppError::bad_input("input.email", err)))
-                .transpose()?,
-            name: match input.name {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(name) => Some(members::parse_name("input.name", Some(&name))?),
-            },
-            language: input
-                .language
-                .as_deref()
-                .map(|tag| services.languages.parse(tag).map_err(|err| AppError::bad_input("input.language", err)))
-                .transpose()?,
-            role_ids: input.role_ids.as_deref().map(ids),
-        };
-        Ok(Member(members::update(ctx.db(), &tenant, &id, changes, services.clock.now()).await?))
+        let changes = parse_changes(ctx, input)?;
+        Ok(Member(members::update(ctx.db(), &tenant, &id, changes, ctx.now()).await?))
     }
 
     /// Deletes a member and their invitations. Returns the deleted id.
-    async fn delete_member(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    async fn delete_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The member's public id.")] id: ID,
+    ) -> Result<ID> {
         let tenant = ctx.tenant()?;
         Ok(ID(members::delete(ctx.db(), &tenant, &id).await?))
     }
 
     /// Invites one member (same checks as a sheet row); a pending invitation's link is revoked.
-    async fn invite_member(&self, ctx: &Context<'_>, input: InviteMemberInput) -> Result<InvitationLink> {
-        let caller = ctx.caller()?;
-        let policy = invitations::policy_for(ctx.db(), &caller.tenant).await?;
+    async fn invite_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Who to invite, and what the invitation says.")] input: InviteMemberInput,
+    ) -> Result<InvitationLink> {
+        let (caller, state) = (ctx.caller()?, ctx.state());
+        let domains = SsoDomains::load(ctx.db(), &caller.tenant).await?;
+        let rules = Rules { languages: &state.languages, sso: &domains, now: ctx.now() };
         let request = InviteRequest {
             member_id: input.member_id.0,
             email: input.email,
@@ -212,7 +188,7 @@ impl Mutation {
             role_ids: input.role_ids.as_deref().map(ids),
             expires_in_days: input.expires_in_days,
         };
-        let (invitation, link) = lifecycle::invite_member(ctx.services(), caller, policy.as_ref(), request).await?;
+        let (invitation, link) = lifecycle::invite_member(ctx.db(), caller, &state.links, &rules, request).await?;
         Ok(InvitationLink { invitation: Invitation(invitation), link })
     }
 
@@ -221,48 +197,42 @@ impl Mutation {
     async fn generate_invitation_links(
         &self,
         ctx: &Context<'_>,
-        input: GenerateInvitationLinksInput,
+        #[graphql(desc = "The sheet, and what to do with it.")] mut input: GenerateInvitationLinksInput,
     ) -> Result<GenerateInvitationLinksPayload> {
-        let caller = ctx.caller()?;
-        let (bytes, file_name) = match (input.file, input.csv) {
-            (Some(file), None) => {
-                let upload = file.value(ctx).map_err(|err| AppError::bad_input("input.file", err))?;
-                let file_name = Some(upload.filename.clone());
-                let bytes = tokio::task::spawn_blocking(move || {
-                    use std::io::Read;
-                    let mut bytes = Vec::new();
-                    upload.into_read().read_to_end(&mut bytes).map(|_| bytes)
-                })
-                .await
-                .map_err(|err| AppError::Internal(err.into()))?
-                .map_err(|err| AppError::Internal(err.into()))?;
-                (bytes, file_name)
-            }
-            (None, Some(csv)) => (csv.into_bytes(), None),
-            _ => return Err(AppError::bad_input("input", "send the sheet as either `file` or `csv`").into()),
-        };
-        let policy = invitations::policy_for(ctx.db(), &caller.tenant).await?;
-        let options = SheetOptions {
+        let (caller, state) = (ctx.caller()?, ctx.state());
+        let (bytes, file_name) = sheet_bytes(ctx, &mut input).await?;
+        let request = SheetRequest {
+            bytes,
             dry_run: input.dry_run,
             skip_invalid_rows: input.skip_invalid_rows,
             expires_in_days: input.expires_in_days,
             file_name,
         };
-        let report = sheet::generate_links(ctx.services(), caller, policy.as_ref(), bytes, options).await?;
+        let report =
+            sheet::generate_links(ctx.db(), caller, &state.links, &state.languages, request, ctx.now()).await?;
         Ok(GenerateInvitationLinksPayload(report))
     }
 
     /// Revokes an invitation: its link stops working.
-    async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation> {
+    async fn revoke_invitation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The invitation's public id.")] id: ID,
+    ) -> Result<Invitation> {
         let caller = ctx.caller()?;
-        Ok(Invitation(lifecycle::revoke(ctx.services(), caller, &id).await?))
+        Ok(Invitation(lifecycle::revoke(ctx.db(), caller, &id, ctx.now()).await?))
     }
 
     /// A new link for the same member, address, language and roles; the old link stops working.
-    async fn resend_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<InvitationLink> {
-        let caller = ctx.caller()?;
-        let policy = invitations::policy_for(ctx.db(), &caller.tenant).await?;
-        let (invitation, link) = lifecycle::resend(ctx.services(), caller, policy.as_ref(), &id).await?;
+    async fn resend_invitation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The public id of the invitation to send again.")] id: ID,
+    ) -> Result<InvitationLink> {
+        let (caller, state) = (ctx.caller()?, ctx.state());
+        let domains = SsoDomains::load(ctx.db(), &caller.tenant).await?;
+        let rules = Rules { languages: &state.languages, sso: &domains, now: ctx.now() };
+        let (invitation, link) = lifecycle::resend(ctx.db(), caller, &state.links, &rules, &id).await?;
         Ok(InvitationLink { invitation: Invitation(invitation), link })
     }
 
@@ -271,10 +241,14 @@ impl Mutation {
     async fn accept_invitation(
         &self,
         ctx: &Context<'_>,
-        token: String,
+        #[graphql(desc = "The token at the end of the invitation link (`inv_…`).")] token: String,
+        #[graphql(
+            desc = "An ID token from the organization's SSO provider, where the invited address is in its domains."
+        )]
         id_token: Option<String>,
     ) -> Result<AcceptedInvitation> {
-        let accepted = accept::accept(ctx.services(), &token, &ctx.request().client, id_token.as_deref()).await?;
+        let client = &ctx.request().client;
+        let accepted = accept::accept(ctx.db(), &token, client, id_token.as_deref(), ctx.now()).await?;
         Ok(AcceptedInvitation {
             member_id: ID(accepted.member_id),
             email: accepted.email,
@@ -283,9 +257,12 @@ impl Mutation {
     }
 
     /// Adds or replaces (same issuer) an SSO provider, after checking its discovery document.
-    async fn configure_sso_provider(&self, ctx: &Context<'_>, input: SsoProviderInput) -> Result<SsoProvider> {
+    async fn configure_sso_provider(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The provider; one per issuer.")] input: SsoProviderInput,
+    ) -> Result<SsoProvider> {
         let caller = ctx.caller()?;
-        let now = ctx.services().clock.now();
         let input = ProviderInput {
             name: input.name,
             issuer_url: input.issuer_url,
@@ -295,34 +272,17 @@ impl Mutation {
             enforced: input.enforced,
             include_subdomains: input.include_subdomains,
         };
-        let (provider, domains) = sso::configure(ctx.db(), &caller.tenant, input, now).await?;
-        audit::record(
-            ctx.db(),
-            caller.tenant.organization_id(),
-            &caller.name,
-            audit::action::SSO_PROVIDER_CONFIGURED,
-            Some(&provider.public_id),
-            serde_json::json!({ "issuer": provider.issuer_url, "domains": domains, "enforced": provider.enforced }),
-            now,
-        )
-        .await;
+        let (provider, domains) = sso::configure(ctx.db(), caller, input, ctx.now()).await?;
         Ok(SsoProvider(provider, domains))
     }
 
     /// Removes an SSO provider and its domains. Returns the removed id.
-    async fn remove_sso_provider(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    async fn remove_sso_provider(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The provider's public id.")] id: ID,
+    ) -> Result<ID> {
         let caller = ctx.caller()?;
-        let provider = sso::remove(ctx.db(), &caller.tenant, &id).await?;
-        audit::record(
-            ctx.db(),
-            caller.tenant.organization_id(),
-            &caller.name,
-            audit::action::SSO_PROVIDER_REMOVED,
-            Some(&provider.public_id),
-            serde_json::json!({ "issuer": provider.issuer_url }),
-            ctx.services().clock.now(),
-        )
-        .await;
-        Ok(ID(provider.public_id))
+        Ok(ID(sso::remove(ctx.db(), caller, &id, ctx.now()).await?))
     }
 }

@@ -5,36 +5,40 @@ use std::{convert::Infallible, net::SocketAddr};
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
-    http::request::Parts,
+    http::{header, request::Parts},
 };
 
-use crate::{
-    AppError,
-    app::AppState,
-    identity::{self, Caller},
-};
+use super::HttpState;
+use crate::{AppError, identity::Caller};
 
 /// An authenticated admin; the route's work is scoped to `self.0.tenant`.
 pub struct Admin(pub Caller);
 
-impl FromRequestParts<AppState> for Admin {
+impl FromRequestParts<HttpState> for Admin {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let auth = identity::authenticate(&state.services, &parts.headers).await?;
+    async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, Self::Rejection> {
+        let auth = authenticate(state, &parts.headers).await?;
         Ok(Self(auth.caller()?.clone()))
     }
+}
+
+/// What a request's `Authorization` header proves.
+pub async fn authenticate(state: &HttpState, headers: &axum::http::HeaderMap) -> crate::Result<crate::identity::Auth> {
+    let app = &state.app;
+    let authorization = headers.get(header::AUTHORIZATION).map(|value| value.as_bytes());
+    app.authenticator.authenticate(&app.db, authorization, app.now()).await
 }
 
 /// The client's address: the peer's, or the load balancer's `X-Forwarded-For` entry when
 /// `MUSTER_TRUST_FORWARDED_FOR` says the balancer can be trusted to set it.
 pub struct ClientAddr(pub String);
 
-impl FromRequestParts<AppState> for ClientAddr {
+impl FromRequestParts<HttpState> for ClientAddr {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if state.services.config.trust_forwarded_for {
+    async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, Self::Rejection> {
+        if state.app.config.trust_forwarded_for {
             let forwarded = parts
                 .headers
                 .get_all("x-forwarded-for")

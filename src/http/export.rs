@@ -9,77 +9,23 @@ use axum::{
 };
 use futures::stream;
 
-use super::Admin;
+use super::{Admin, HttpState};
 use crate::{
     AppError, Result,
-    app::AppState,
-    members::{self, InvitationStatus, MemberFilter, MemberOrder},
-    pagination::Cursor,
-    sheets::CsvOut,
+    domain::InvitationStatus,
+    members::{MemberFilter, export::Export},
 };
 
-pub const HEADER: [&str; 8] =
-    ["Team Member ID", "Name", "Email", "Language", "Role IDs", "Roles", "Pending Invitations", "Created At"];
-
-/// Members per database round trip while exporting.
-const PAGE: u64 = 1_000;
-
 pub async fn members_csv(
-    State(state): State<AppState>,
+    State(state): State<HttpState>,
     Admin(caller): Admin,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
     let filter = parse_filter(query.as_deref().unwrap_or_default())?;
-    let services = state.services.clone();
-    let tenant = caller.tenant;
-    // One instant for the whole export, so EXPIRED means the same on the first and last row.
-    let now = services.clock.now();
-    let order = MemberOrder::default();
-
-    struct Progress {
-        out: CsvOut,
-        after: Option<Cursor>,
-        done: bool,
-    }
-    let start = Progress { out: CsvOut::with_header(&HEADER), after: None, done: false };
-    let body = stream::unfold(start, move |mut progress| {
-        let services = services.clone();
-        let filter = filter.clone();
-        async move {
-            if progress.done {
-                return None;
-            }
-            let page = members::page(&services.db, &tenant, &filter, order, PAGE, progress.after.as_ref(), now).await;
-            let page = match page {
-                Ok(page) => page,
-                Err(err) => return Some((Err(export_failed(err)), Progress { done: true, ..progress })),
-            };
-            let ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
-            let mut roles = match members::roles_of(&services.db, &tenant, &ids).await {
-                Ok(roles) => roles,
-                Err(err) => return Some((Err(export_failed(err)), Progress { done: true, ..progress })),
-            };
-            for member in &page.members {
-                let member_roles = roles.remove(&member.id).unwrap_or_default();
-                let role_ids = member_roles.iter().map(|role| role.public_id.as_str()).collect::<Vec<_>>().join(",");
-                let role_names = member_roles.iter().map(|role| role.name.as_str()).collect::<Vec<_>>().join(", ");
-                let created_at = member.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-                progress.out.row([
-                    member.public_id.as_str(),
-                    member.name.as_deref().unwrap_or_default(),
-                    member.email.as_str(),
-                    member.language.as_str(),
-                    role_ids.as_str(),
-                    role_names.as_str(),
-                    InvitationStatus::of(member, now).label(),
-                    created_at.as_str(),
-                ]);
-            }
-            progress.after = page.members.last().map(|member| order.cursor_of(member));
-            progress.done = !page.has_next_page;
-            let chunk = progress.out.take();
-            Some((Ok::<_, std::io::Error>(chunk), progress))
-        }
+    let export = Export::new(state.app.db.clone(), caller.tenant, filter, state.app.now());
+    let body = stream::unfold(export, |mut export| async move {
+        let chunk = export.next_chunk().await?;
+        Some((chunk.map_err(export_failed), export))
     });
     Ok((
         [

@@ -14,17 +14,18 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use super::{BODY_LIMIT, UPLOAD_LIMIT, auth::ClientAddr};
+use super::{
+    BODY_LIMIT, HttpState, UPLOAD_LIMIT,
+    auth::{ClientAddr, authenticate},
+};
 use crate::{
     AppError,
-    app::AppState,
     error::code,
     graphql::{MAX_COMPLEXITY, MAX_DEPTH, RequestContext},
-    identity,
 };
 
 pub async fn post(
-    State(state): State<AppState>,
+    State(state): State<HttpState>,
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Body,
@@ -50,11 +51,11 @@ pub async fn post(
                 return (StatusCode::BAD_REQUEST, error_body(code::BAD_USER_INPUT, &err.to_string())).into_response();
             }
         };
-    let auth = match identity::authenticate(&state.services, &headers).await {
+    let auth = match authenticate(&state, &headers).await {
         Ok(auth) => auth,
         Err(err) => return err.into_response(),
     };
-    let batch = batch.data(RequestContext::new(&state.services, auth, client));
+    let batch = batch.data(RequestContext::new(&state.app, auth, client));
     let response = state.schema.execute_batch(batch).await;
     GraphQLResponse(with_codes(response)).into_response()
 }
@@ -62,7 +63,7 @@ pub async fn post(
 /// `GET /graphql?query=…` runs a query (never a mutation: GET must not change anything);
 /// a plain `GET /graphql` is GraphiQL.
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<HttpState>,
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -81,11 +82,11 @@ pub async fn get(
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], error_body(code::BAD_USER_INPUT, message))
             .into_response();
     }
-    let auth = match identity::authenticate(&state.services, &headers).await {
+    let auth = match authenticate(&state, &headers).await {
         Ok(auth) => auth,
         Err(err) => return err.into_response(),
     };
-    let request = request.data(RequestContext::new(&state.services, auth, client));
+    let request = request.data(RequestContext::new(&state.app, auth, client));
     let response = state.schema.execute(request).await;
     GraphQLResponse(with_codes(BatchResponse::Single(response))).into_response()
 }

@@ -2,14 +2,14 @@
 
 use axum::{extract::State, http::StatusCode};
 
-use crate::app::AppState;
+use super::HttpState;
 
 pub async fn live() -> &'static str {
     "ok"
 }
 
-pub async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.services.db.ping().await {
+pub async fn ready(State(state): State<HttpState>) -> (StatusCode, &'static str) {
+    match state.app.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check: database unreachable");

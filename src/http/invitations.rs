@@ -10,15 +10,12 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::Admin;
+use super::{Admin, HttpState};
 use crate::{
     Result,
-    app::AppState,
-    invitations::{
-        self,
-        sheet::{self, SheetOptions, SheetReport},
-    },
-    sheets::{SheetProblem, codes, reader::MAX_BYTES},
+    invitations::sheet::{self, SheetReport, SheetRequest},
+    limits::SHEET_BYTES as MAX_BYTES,
+    sheets::{Code, SheetProblem},
 };
 
 pub async fn template() -> Response {
@@ -39,7 +36,7 @@ pub struct LinksParams {
 /// `POST /invitations/links`: the sheet as the raw body. 200 with the links sheet; 422 with
 /// the report when nothing could be issued; a dry run answers the report (200 when clean).
 pub async fn links(
-    State(state): State<AppState>,
+    State(state): State<HttpState>,
     Admin(caller): Admin,
     Query(params): Query<LinksParams>,
     body: Body,
@@ -49,7 +46,7 @@ pub async fn links(
         Ok(bytes) => bytes.to_vec(),
         Err(_) => {
             let problem = SheetProblem::sheet(
-                codes::TOO_LARGE,
+                Code::TooLarge,
                 format!("the sheet is larger than {} MB: split it into several sheets", MAX_BYTES / 1_048_576),
             );
             return Ok(report_response(
@@ -58,14 +55,15 @@ pub async fn links(
             ));
         }
     };
-    let policy = invitations::policy_for(&state.services.db, &caller.tenant).await?;
-    let options = SheetOptions {
+    let request = SheetRequest {
+        bytes,
         dry_run: params.dry_run,
         skip_invalid_rows: params.skip_invalid_rows,
         expires_in_days: params.expires_in_days,
         file_name: params.file_name,
     };
-    let mut report = sheet::generate_links(&state.services, &caller, policy.as_ref(), bytes, options).await?;
+    let app = &state.app;
+    let mut report = sheet::generate_links(&app.db, &caller, &app.links, &app.languages, request, app.now()).await?;
     Ok(match report.csv.take() {
         Some(csv) => {
             let mut response = csv_response(csv, "invitation-links.csv");

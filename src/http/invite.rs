@@ -8,21 +8,22 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use super::ClientAddr;
+use super::{ClientAddr, HttpState};
 use crate::{
     AppError,
-    app::AppState,
-    identity::flow::ProviderUnavailable,
-    invitations::accept::{self, PublicInvitation},
-    members::InvitationStatus,
+    domain::InvitationStatus,
+    invitations::{
+        accept::{self, PublicInvitation},
+        sso_flow::{self, ProviderUnavailable},
+    },
 };
 
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<HttpState>,
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
 ) -> Response {
-    match accept::look_up(&state.services, &token, &client).await {
+    match accept::look_up(&state.app.db, &token, &client, state.app.now()).await {
         Ok(Some(found)) => landing(&found, &token),
         Ok(None) => invalid(),
         Err(err) => failure(err),
@@ -30,11 +31,11 @@ pub async fn page(
 }
 
 pub async fn accept(
-    State(state): State<AppState>,
+    State(state): State<HttpState>,
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
 ) -> Response {
-    match accept::accept(&state.services, &token, &client, None).await {
+    match accept::accept(&state.app.db, &token, &client, None, state.app.now()).await {
         Ok(accepted) => welcome(&accepted),
         Err(err) => failure(err),
     }
@@ -156,11 +157,11 @@ pub fn escape(text: &str) -> String {
 
 /// `GET /invite/{token}/sso`: off to the organization's provider to sign in.
 pub async fn sso_start(
-    State(state): State<AppState>,
+    State(state): State<HttpState>,
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
 ) -> Response {
-    match crate::identity::flow::start(&state.services, &token, &client).await {
+    match sso_flow::start(&state.app.db, &state.app.links, &token, &client, state.app.now()).await {
         Ok(url) => (
             StatusCode::SEE_OTHER,
             [
@@ -183,7 +184,7 @@ pub struct Callback {
 
 /// `GET /sso/callback`: back from the provider; accepts when the ID token is right.
 pub async fn sso_callback(
-    State(state): State<AppState>,
+    State(state): State<HttpState>,
     ClientAddr(client): ClientAddr,
     axum::extract::Query(callback): axum::extract::Query<Callback>,
 ) -> Response {
@@ -191,7 +192,7 @@ pub async fn sso_callback(
         tracing::info!(error = ?callback.error, "SSO callback without a code");
         return invalid();
     };
-    match crate::identity::flow::finish(&state.services, &code, &flow_state, &client).await {
+    match sso_flow::finish(&state.app.db, &state.app.links, &code, &flow_state, &client, state.app.now()).await {
         Ok(accepted) => welcome(&accepted),
         Err(err) => failure(err),
     }

@@ -1,5 +1,21 @@
-//! The HTTP surface: one router with GraphQL, the members export and health checks, wrapped in
-//! request ids, tracing, CORS and body limits.
+//! The HTTP surface: one router, wrapped in request ids, an access log, CORS and body limits.
+//!
+//! | route | who | what |
+//! | --- | --- | --- |
+//! | `POST /graphql` | admins; anyone for the public operations | GraphQL over HTTP (JSON, or the multipart request spec for uploads) |
+//! | `GET /graphql` | anyone | GraphiQL for a browser; `?query=` runs a query (never a mutation) |
+//! | `GET /members.csv` | admins | the members export, filtered like `members` |
+//! | `GET /invitations/template.csv` | anyone | the sample invitation sheet |
+//! | `POST /invitations/links` | admins | a sheet as the raw body: the links sheet, or a 422 report |
+//! | `GET /invite/{token}` | invitees | the landing page; never uses the link up |
+//! | `POST /invite/{token}` | invitees | its Accept button |
+//! | `GET /invite/{token}/sso` | invitees | off to the organization's provider to sign in |
+//! | `GET /sso/callback` | invitees | back from the provider: accepts when the ID token is right |
+//! | `GET /healthz` | anyone | liveness: the process answers |
+//! | `GET /readyz` | anyone | readiness: the database answers too |
+//!
+//! Handlers are thin: they read the request into domain types, call a service with what it
+//! uses from [`HttpState`], and write the answer.
 
 mod auth;
 mod export;
@@ -27,7 +43,14 @@ use tower_http::{
 
 pub use auth::{Admin, ClientAddr};
 
-use crate::app::AppState;
+use crate::{graphql::MusterSchema, state::AppState};
+
+/// What every handler shares: the application's state and the GraphQL schema. Cheap to clone.
+#[derive(Clone)]
+pub struct HttpState {
+    pub app: AppState,
+    pub schema: MusterSchema,
+}
 
 /// Body limit for every route but the upload routes, which set their own.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -36,8 +59,8 @@ pub const UPLOAD_LIMIT: usize = 50 * 1024 * 1024 + 64 * 1024;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub fn router(state: AppState) -> Router {
-    let cors = cors(&state.services.config.cors_origins);
+pub fn router(state: HttpState) -> Router {
+    let cors = cors(&state.app.config.cors_origins);
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/members.csv", get(export::members_csv))

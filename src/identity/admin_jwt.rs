@@ -15,7 +15,7 @@ use super::{
     Caller,
     oidc::{self, NonceCheck, Refusal},
 };
-use crate::{Config, organizations, tenant::Tenant};
+use crate::{organizations, tenant::Tenant};
 
 pub struct AdminIssuer {
     issuer: IssuerUrl,
@@ -25,17 +25,22 @@ pub struct AdminIssuer {
 }
 
 impl AdminIssuer {
-    /// `None` when admin JWTs are not configured; an error when half-configured.
-    pub fn from_config(config: &Config) -> anyhow::Result<Option<Self>> {
-        match (&config.admin_issuer, &config.admin_audience, &config.admin_org_claim) {
+    /// From `MUSTER_ADMIN_ISSUER`, `MUSTER_ADMIN_AUDIENCE` and `MUSTER_ADMIN_ORG_CLAIM`: `None`
+    /// when admin JWTs are not configured; an error when half-configured.
+    pub fn configure(
+        issuer: Option<&str>,
+        audience: Option<&str>,
+        org_claim: Option<&str>,
+    ) -> anyhow::Result<Option<Self>> {
+        match (issuer, audience, org_claim) {
             (None, None, None) => Ok(None),
             (Some(issuer), Some(audience), Some(org_claim)) => {
                 let issuer =
                     oidc::check_issuer_url(issuer).map_err(|err| anyhow::anyhow!("MUSTER_ADMIN_ISSUER: {err}"))?;
                 Ok(Some(Self {
                     issuer,
-                    audience: audience.clone(),
-                    org_claim: org_claim.clone(),
+                    audience: audience.to_owned(),
+                    org_claim: org_claim.to_owned(),
                     keys: RwLock::new(None),
                 }))
             }

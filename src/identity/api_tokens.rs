@@ -5,40 +5,37 @@ use entity::{api_token, organization};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::Caller;
-use crate::{AppError, Result, domain::SecretToken, tenant::Tenant};
+use crate::{
+    Result,
+    audit::{self, Action, Event},
+    domain::{DisplayName, SecretToken},
+    tenant::Tenant,
+};
 
 pub const PREFIX: &str = "mst_";
 
-/// Creates a token for the tenant's organization; the caller shows it once.
-pub async fn create(db: &impl ConnectionTrait, tenant: &Tenant, name: &str, now: DateTime<Utc>) -> Result<SecretToken> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::bad_input(
-            "name",
-            "give the token a name of 1 to 200 characters, saying who or what uses it",
-        ));
-    }
+/// Creates a token named `name` (who or what uses it) for the tenant's organization, on
+/// behalf of `actor`; the caller shows it once.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    name: &DisplayName,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<SecretToken> {
     let token = SecretToken::generate(PREFIX);
     api_token::ActiveModel {
         organization_id: Set(tenant.organization_id()),
-        name: Set(name.to_owned()),
+        name: Set(name.as_str().to_owned()),
         token_hash: Set(token.hash()),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    tracing::info!(organization_id = tenant.organization_id(), token_name = name, "api token created");
-    crate::audit::record(
-        db,
-        tenant.organization_id(),
-        "cli",
-        crate::audit::action::TOKEN_CREATED,
-        None,
-        serde_json::json!({ "name": name }),
-        now,
-    )
-    .await;
+    tracing::info!(organization_id = tenant.organization_id(), token_name = %name, "api token created");
+    let event = Event::new(Action::TokenCreated, None, serde_json::json!({ "name": name.as_str() }));
+    audit::record(db, tenant, actor, event, now).await;
     Ok(token)
 }
 

@@ -1,27 +1,30 @@
-//! Who is calling, and SSO. Admin calls carry `Authorization: Bearer <token>`: an API token of
-//! one organization, or a JWT from the admin issuer where one is configured. The outcome is a
-//! [`Caller`], whose [`Tenant`] scopes everything it may touch.
+//! Who is calling, and the organizations' SSO providers. Admin calls carry
+//! `Authorization: Bearer <token>`: an API token of one organization, or a JWT from the admin
+//! issuer where one is configured. The outcome is a [`Caller`], whose [`Tenant`] scopes
+//! everything it may touch and whose name is the actor of what it does.
 //!
 //! - [`api_tokens`]: admin API tokens; [`admin_jwt`]: admin JWTs;
-//! - [`sso`]: organizations' SSO providers and the domain check;
-//! - [`oidc`]: discovery, keys and token verification shared by all of them;
-//! - [`flow`]: the authorization code flow that accepts an invitation through SSO.
+//! - [`sso`]: organizations' SSO providers, their domains and keys;
+//! - [`oidc`]: discovery, keys and token verification shared by all of them.
+//!
+//! Nothing here knows about invitations: accepting one through SSO (`invitations::sso_flow`)
+//! builds on this module, not the other way round.
 
 pub mod admin_jwt;
 pub mod api_tokens;
-pub mod flow;
 pub mod oidc;
 pub mod sso;
 
-use axum::http::{HeaderMap, header};
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
 
-use crate::{AppError, Result, graphql::Services, tenant::Tenant};
+use crate::{AppError, Result, limits::BEARER_BYTES, tenant::Tenant};
 
 /// An authenticated admin.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub tenant: Tenant,
-    /// The token's name (or, later, the JWT subject): who did it, in logs and audit events.
+    /// The token's name, or `jwt:<subject>`: who did it, in logs and audit events.
     pub name: String,
 }
 
@@ -47,26 +50,38 @@ impl Auth {
     }
 }
 
-/// Reads the bearer credentials of a request and checks them.
-pub async fn authenticate(services: &Services, headers: &HeaderMap) -> Result<Auth> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(Auth::Anonymous);
-    };
-    let Some(token) = value.to_str().ok().and_then(bearer) else {
-        return Ok(Auth::Invalid);
-    };
-    let caller = match (&services.admin_issuer, token.starts_with(api_tokens::PREFIX)) {
-        (Some(issuer), false) => issuer.authenticate(&services.db, token, services.clock.now()).await?,
-        _ => api_tokens::authenticate(&services.db, token).await?,
-    };
-    Ok(caller.map_or(Auth::Invalid, Auth::Admin))
+/// Checks bearer credentials: API tokens always, admin JWTs where an issuer is configured.
+pub struct Authenticator {
+    admin_issuer: Option<admin_jwt::AdminIssuer>,
+}
+
+impl Authenticator {
+    pub fn new(admin_issuer: Option<admin_jwt::AdminIssuer>) -> Self {
+        Self { admin_issuer }
+    }
+
+    /// What the raw `Authorization` header of a request (if it has one) proves.
+    pub async fn authenticate(
+        &self,
+        db: &impl ConnectionTrait,
+        authorization: Option<&[u8]>,
+        now: DateTime<Utc>,
+    ) -> Result<Auth> {
+        let Some(value) = authorization else { return Ok(Auth::Anonymous) };
+        let Some(token) = std::str::from_utf8(value).ok().and_then(bearer) else { return Ok(Auth::Invalid) };
+        let caller = match (&self.admin_issuer, token.starts_with(api_tokens::PREFIX)) {
+            (Some(issuer), false) => issuer.authenticate(db, token, now).await?,
+            _ => api_tokens::authenticate(db, token).await?,
+        };
+        Ok(caller.map_or(Auth::Invalid, Auth::Admin))
+    }
 }
 
 /// The credentials of a `Bearer` authorization value (the scheme is case-insensitive).
 fn bearer(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= 4096).then_some(token)
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= BEARER_BYTES).then_some(token)
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! SSO providers of an organization: configuring them (with discovery), their mail domains,
-//! the domain check every invitation goes through, and the provider keys used to verify
-//! invitees' ID tokens. Metadata and keys live in the database, shared by every node, and are
-//! refreshed when a token names a key they do not hold or when they are an hour old.
+//! which provider an address signs in with, and the provider keys used to verify invitees' ID
+//! tokens. Metadata and keys live in the database, shared by every node, and are refreshed
+//! when a token names a key they do not hold or when they are an hour old.
+//!
+//! What a domain means for an invitation (a refusal, a warning) is the invitations' business;
+//! this module only answers where an address stands ([`DomainCheck`]).
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{sso_domain, sso_provider};
@@ -14,65 +17,22 @@ use sea_orm::{
     QueryOrder, Set, TransactionTrait,
 };
 
-use super::oidc::{self, ProviderError};
+use super::{
+    Caller,
+    oidc::{self, ProviderError},
+};
 use crate::{
     AppError, Result,
-    domain::{Email, PublicId},
-    invitations::policy::{EmailPolicy, Verdict},
-    sheets::codes,
+    audit::{self, Action, Event},
+    domain::{DisplayName, Email, MailDomain, PublicId},
+    limits::CLIENT_ID_BYTES,
     tenant::Tenant,
 };
 
 /// Keys older than this are fetched again before use.
 const KEYS_MAX_AGE: Duration = Duration::hours(1);
 
-/// Mail services anyone can sign up to: never an organization's SSO domain.
-const PUBLIC_MAIL_DOMAINS: &[&str] = &[
-    "gmail.com",
-    "googlemail.com",
-    "outlook.com",
-    "hotmail.com",
-    "hotmail.co.uk",
-    "hotmail.fr",
-    "live.com",
-    "live.fr",
-    "msn.com",
-    "yahoo.com",
-    "yahoo.co.uk",
-    "yahoo.fr",
-    "ymail.com",
-    "aol.com",
-    "icloud.com",
-    "me.com",
-    "mac.com",
-    "proton.me",
-    "protonmail.com",
-    "pm.me",
-    "gmx.com",
-    "gmx.de",
-    "gmx.net",
-    "web.de",
-    "mail.com",
-    "yandex.com",
-    "yandex.ru",
-    "mail.ru",
-    "zoho.com",
-    "fastmail.com",
-    "tutanota.com",
-    "hey.com",
-    "qq.com",
-    "163.com",
-    "126.com",
-    "orange.fr",
-    "free.fr",
-    "laposte.net",
-    "t-online.de",
-    "libero.it",
-    "uol.com.br",
-    "bol.com.br",
-];
-
-/// A provider as configured by an admin.
+/// A provider as an admin configures it, unparsed.
 pub struct ProviderInput {
     pub name: String,
     pub issuer_url: String,
@@ -83,39 +43,59 @@ pub struct ProviderInput {
     pub include_subdomains: bool,
 }
 
-/// A domain in canonical form: lower case, IDNA to ASCII (`bücher.de` → `xn--bcher-kva.de`).
-pub fn normalise_domain(input: &str) -> std::result::Result<String, String> {
-    let raw = input.trim().trim_start_matches('@').trim_end_matches('.');
-    let ascii = idna::domain_to_ascii(raw).map_err(|_| format!("`{input}` is not a domain name"))?;
-    let labels: Vec<&str> = ascii.split('.').collect();
-    let valid = labels.len() >= 2
-        && ascii.len() <= 253
-        && labels.iter().all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+/// A provider's settings, parsed: every field checked before any network call.
+struct ProviderSettings {
+    name: DisplayName,
+    issuer: IssuerUrl,
+    client_id: String,
+    client_secret: Option<String>,
+    domains: Vec<MailDomain>,
+    enforced: bool,
+    include_subdomains: bool,
+}
+
+impl ProviderSettings {
+    fn parse(input: ProviderInput) -> Result<Self> {
+        let name = DisplayName::parse(&input.name)
+            .map_err(|err| AppError::bad_input("input.name", format!("the provider's name {err}")))?;
+        let client_id = input.client_id.trim();
+        if client_id.is_empty() || client_id.len() > CLIENT_ID_BYTES {
+            return Err(AppError::bad_input("input.clientId", "give the client id the provider issued to muster"));
+        }
+        let issuer =
+            oidc::check_issuer_url(&input.issuer_url).map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
+        let mut domains = Vec::new();
+        for raw in &input.domains {
+            let domain = MailDomain::parse(raw).map_err(|err| AppError::bad_input("input.domains", err))?;
+            if domain.is_public_mail_service() {
+                return Err(AppError::bad_input(
+                    "input.domains",
+                    format!(
+                        "`{domain}` is a public mail service; anyone can have an address there, so it cannot be an SSO domain"
+                    ),
+                ));
+            }
+            if !domains.contains(&domain) {
+                domains.push(domain);
+            }
+        }
+        if domains.is_empty() {
+            return Err(AppError::bad_input(
+                "input.domains",
+                "list the mail domains whose people sign in with this provider",
+            ));
+        }
+        let client_secret = input.client_secret.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        Ok(Self {
+            name,
+            issuer,
+            client_id: client_id.to_owned(),
+            client_secret,
+            domains,
+            enforced: input.enforced,
+            include_subdomains: input.include_subdomains,
         })
-        && !labels[labels.len() - 1].bytes().all(|b| b.is_ascii_digit());
-    if !valid {
-        return Err(format!("`{input}` is not a domain name like `example.com`"));
     }
-    if PUBLIC_MAIL_DOMAINS.contains(&ascii.as_str()) {
-        return Err(format!(
-            "`{ascii}` is a public mail service; anyone can have an address there, so it cannot be an SSO domain"
-        ));
-    }
-    Ok(ascii)
-}
-
-/// The domain of an address in the same canonical form as SSO domains.
-fn email_domain(email: &Email) -> String {
-    idna::domain_to_ascii(email.domain()).unwrap_or_else(|_| email.domain().to_owned())
-}
-
-fn covers(provider: &sso_provider::Model, domains: &[String], domain: &str) -> bool {
-    domains.iter().any(|d| d == domain || (provider.include_subdomains && domain.ends_with(&format!(".{d}"))))
 }
 
 /// Configures the provider with this issuer (creating or replacing it): runs discovery and
@@ -123,80 +103,79 @@ fn covers(provider: &sso_provider::Model, domains: &[String], domain: &str) -> b
 #[tracing::instrument(skip_all, fields(issuer = %input.issuer_url))]
 pub async fn configure(
     db: &DatabaseConnection,
-    tenant: &Tenant,
+    caller: &Caller,
     input: ProviderInput,
     now: DateTime<Utc>,
 ) -> Result<(sso_provider::Model, Vec<String>)> {
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::bad_input("input.name", "give the provider a name of 1 to 200 characters"));
-    }
-    let client_id = input.client_id.trim();
-    if client_id.is_empty() || client_id.len() > 500 {
-        return Err(AppError::bad_input("input.clientId", "give the client id the provider issued to muster"));
-    }
-    let issuer =
-        oidc::check_issuer_url(&input.issuer_url).map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
-    let mut domains = Vec::new();
-    for domain in &input.domains {
-        let domain = normalise_domain(domain).map_err(|message| AppError::bad_input("input.domains", message))?;
-        if !domains.contains(&domain) {
-            domains.push(domain);
-        }
-    }
-    if domains.is_empty() {
-        return Err(AppError::bad_input(
-            "input.domains",
-            "list the mail domains whose people sign in with this provider",
-        ));
-    }
-    let metadata = oidc::discover(&issuer).await.map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
-    let metadata_json = serde_json::to_string(&metadata).map_err(|err| AppError::Internal(err.into()))?;
+    let settings = ProviderSettings::parse(input)?;
+    let metadata = oidc::discover(&settings.issuer).await.map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
     let keys =
         oidc::fetch_keys(metadata.jwks_uri()).await.map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
-    let keys_json = serde_json::to_string(&keys).map_err(|err| AppError::Internal(err.into()))?;
-    let secret = input.client_secret.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-
     let txn = db.begin().await?;
-    let existing = sso_provider::Entity::find()
-        .filter(sso_provider::Column::OrganizationId.eq(tenant.organization_id()))
-        .filter(sso_provider::Column::IssuerUrl.eq(issuer.as_str()))
-        .one(&txn)
-        .await?;
+    let provider = store(&txn, &caller.tenant, &settings, (&metadata, &keys), now).await?;
+    let domains = store_domains(&txn, &caller.tenant, &provider, &settings.domains).await?;
+    txn.commit().await?;
+    let details =
+        serde_json::json!({ "issuer": provider.issuer_url, "domains": domains, "enforced": provider.enforced });
+    let event = Event::new(Action::SsoProviderConfigured, Some(&provider.public_id), details);
+    audit::record(db, &caller.tenant, &caller.name, event, now).await;
+    Ok((provider, domains))
+}
+
+/// Creates or updates the tenant's provider with this issuer, with its discovery and keys.
+async fn store(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    settings: &ProviderSettings,
+    (metadata, keys): (&CoreProviderMetadata, &CoreJsonWebKeySet),
+    now: DateTime<Utc>,
+) -> Result<sso_provider::Model> {
+    let json = |value: serde_json::Result<String>| value.map_err(|err| AppError::Internal(err.into()));
+    let existing =
+        tenant.sso_providers().filter(sso_provider::Column::IssuerUrl.eq(settings.issuer.as_str())).one(db).await?;
     let mut active = match existing {
         Some(row) => {
             let keep_secret = row.client_secret.clone();
             let mut active: sso_provider::ActiveModel = row.into();
             // The secret is write-only: leaving it out keeps the one on file.
-            active.client_secret = Set(secret.clone().or(keep_secret));
+            active.client_secret = Set(settings.client_secret.clone().or(keep_secret));
             active
         }
         None => sso_provider::ActiveModel {
             public_id: Set(PublicId::generate().into_inner()),
             organization_id: Set(tenant.organization_id()),
-            issuer_url: Set(issuer.as_str().to_owned()),
-            client_secret: Set(secret),
+            issuer_url: Set(settings.issuer.as_str().to_owned()),
+            client_secret: Set(settings.client_secret.clone()),
             created_at: Set(now),
             ..Default::default()
         },
     };
-    active.name = Set(name.to_owned());
-    active.client_id = Set(client_id.to_owned());
-    active.enforced = Set(input.enforced);
-    active.include_subdomains = Set(input.include_subdomains);
-    active.metadata = Set(Some(metadata_json));
-    active.jwks = Set(Some(keys_json));
+    active.name = Set(settings.name.as_str().to_owned());
+    active.client_id = Set(settings.client_id.clone());
+    active.enforced = Set(settings.enforced);
+    active.include_subdomains = Set(settings.include_subdomains);
+    active.metadata = Set(Some(json(serde_json::to_string(metadata))?));
+    active.jwks = Set(Some(json(serde_json::to_string(keys))?));
     active.fetched_at = Set(Some(now));
     active.updated_at = Set(now);
-    let provider = sea_orm::TryIntoModel::try_into_model(active.save(&txn).await?)?;
-    sso_domain::Entity::delete_many().filter(sso_domain::Column::ProviderId.eq(provider.id)).exec(&txn).await?;
-    for domain in &domains {
+    Ok(sea_orm::TryIntoModel::try_into_model(active.save(db).await?)?)
+}
+
+/// Replaces the provider's domains; a domain routes to one organization.
+async fn store_domains(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    provider: &sso_provider::Model,
+    domains: &[MailDomain],
+) -> Result<Vec<String>> {
+    sso_domain::Entity::delete_many().filter(sso_domain::Column::ProviderId.eq(provider.id)).exec(db).await?;
+    for domain in domains {
         sso_domain::ActiveModel {
-            domain: Set(domain.clone()),
+            domain: Set(domain.as_str().to_owned()),
             provider_id: Set(provider.id),
             organization_id: Set(tenant.organization_id()),
         }
-        .insert(&txn)
+        .insert(db)
         .await
         .map_err(|err| {
             AppError::conflict_on_unique(err, || {
@@ -206,37 +185,26 @@ pub async fn configure(
             })
         })?;
     }
-    txn.commit().await?;
-    Ok((provider, domains))
+    Ok(domains.iter().map(|domain| domain.as_str().to_owned()).collect())
 }
 
-pub async fn remove(db: &DatabaseConnection, tenant: &Tenant, id: &str) -> Result<sso_provider::Model> {
-    let provider = find(db, tenant, id).await?;
+/// Removes the tenant's provider (and its domains) on behalf of `caller`.
+pub async fn remove(db: &DatabaseConnection, caller: &Caller, id: &str, now: DateTime<Utc>) -> Result<String> {
+    let provider = caller.tenant.sso_provider(db, id).await?;
     provider.clone().delete(db).await?;
-    Ok(provider)
-}
-
-pub async fn find(db: &impl ConnectionTrait, tenant: &Tenant, id: &str) -> Result<sso_provider::Model> {
-    sso_provider::Entity::find()
-        .filter(sso_provider::Column::OrganizationId.eq(tenant.organization_id()))
-        .filter(sso_provider::Column::PublicId.eq(id.trim()))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("SSO provider"))
+    let event = Event::new(
+        Action::SsoProviderRemoved,
+        Some(&provider.public_id),
+        serde_json::json!({ "issuer": provider.issuer_url }),
+    );
+    audit::record(db, &caller.tenant, &caller.name, event, now).await;
+    Ok(provider.public_id)
 }
 
 /// The organization's providers with their domains.
 pub async fn list(db: &impl ConnectionTrait, tenant: &Tenant) -> Result<Vec<(sso_provider::Model, Vec<String>)>> {
-    let providers = sso_provider::Entity::find()
-        .filter(sso_provider::Column::OrganizationId.eq(tenant.organization_id()))
-        .order_by_asc(sso_provider::Column::Id)
-        .all(db)
-        .await?;
-    let domains = sso_domain::Entity::find()
-        .filter(sso_domain::Column::OrganizationId.eq(tenant.organization_id()))
-        .order_by_asc(sso_domain::Column::Domain)
-        .all(db)
-        .await?;
+    let providers = tenant.sso_providers().order_by_asc(sso_provider::Column::Id).all(db).await?;
+    let domains = tenant.sso_domains().order_by_asc(sso_domain::Column::Domain).all(db).await?;
     Ok(providers
         .into_iter()
         .map(|provider| {
@@ -246,52 +214,70 @@ pub async fn list(db: &impl ConnectionTrait, tenant: &Tenant) -> Result<Vec<(sso
         .collect())
 }
 
-/// The organization's domain rules, as the invitation checks use them.
-pub struct SsoPolicy {
-    providers: Vec<(sso_provider::Model, Vec<String>)>,
+/// Where an address stands with the organization's SSO providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainCheck<'a> {
+    /// The organization has no SSO provider: any address signs in without one.
+    NoProvider,
+    /// In this provider's domains: the invitee signs in with it.
+    Covered(&'a sso_provider::Model),
+    /// Outside every provider's domains; `enforced` when a provider requires its domains.
+    Outside { enforced: bool },
 }
 
-impl SsoPolicy {
+/// The organization's providers and their domains, loaded once for many addresses.
+pub struct SsoDomains {
+    providers: Vec<(sso_provider::Model, Vec<MailDomain>)>,
+}
+
+impl SsoDomains {
     pub async fn load(db: &impl ConnectionTrait, tenant: &Tenant) -> Result<Self> {
-        Ok(Self { providers: list(db, tenant).await? })
+        Ok(Self::new(list(db, tenant).await?))
+    }
+
+    /// From providers and their domains as stored.
+    pub fn new(providers: Vec<(sso_provider::Model, Vec<String>)>) -> Self {
+        let providers = providers
+            .into_iter()
+            .map(|(provider, domains)| {
+                // Stored domains were parsed when configured; one that no longer parses (the
+                // rules got stricter) covers nothing rather than failing every check.
+                (provider, domains.iter().filter_map(|domain| MailDomain::parse(domain).ok()).collect())
+            })
+            .collect();
+        Self { providers }
+    }
+
+    /// Where `email` stands.
+    pub fn check(&self, email: &Email) -> DomainCheck<'_> {
+        if self.providers.is_empty() {
+            return DomainCheck::NoProvider;
+        }
+        match self.provider_for(email) {
+            Some(provider) => DomainCheck::Covered(provider),
+            None => DomainCheck::Outside { enforced: self.providers.iter().any(|(provider, _)| provider.enforced) },
+        }
     }
 
     /// The provider an address signs in with, if its domain is one of theirs.
     pub fn provider_for(&self, email: &Email) -> Option<&sso_provider::Model> {
-        let domain = email_domain(email);
+        let domain = MailDomain::of(email);
         self.providers
             .iter()
-            .find(|(provider, domains)| covers(provider, domains, &domain))
+            .find(|(provider, domains)| domains.iter().any(|d| d.covers(&domain, provider.include_subdomains)))
             .map(|(provider, _)| provider)
     }
-}
 
-impl EmailPolicy for SsoPolicy {
-    fn check(&self, email: &Email) -> Verdict {
-        if self.providers.is_empty() || self.provider_for(email).is_some() {
-            return Verdict::Allowed;
-        }
-        let domains: Vec<String> =
-            self.providers.iter().flat_map(|(_, d)| d.iter().map(|d| format!("`{d}`"))).collect();
-        let names: Vec<&str> = self.providers.iter().map(|(p, _)| p.name.as_str()).collect();
-        if self.providers.iter().any(|(provider, _)| provider.enforced) {
-            Verdict::Refused {
-                code: codes::EMAIL_DOMAIN_NOT_IN_SSO,
-                message: format!(
-                    "`{email}` is not in the SSO domains ({}); use the address the member signs in to {} with",
-                    domains.join(", "),
-                    names.join(" or ")
-                ),
-            }
-        } else {
-            Verdict::Warning {
-                code: codes::EMAIL_DOMAIN_OUTSIDE_SSO,
-                message: format!(
-                    "`{email}` is outside the SSO domains ({}); the member will not sign in with SSO",
-                    domains.join(", ")
-                ),
-            }
-        }
+    /// Every provider's domains, for messages: "`acme.com`, `acme.fr`".
+    pub fn domains(&self) -> String {
+        let quoted: Vec<String> =
+            self.providers.iter().flat_map(|(_, domains)| domains.iter().map(|d| format!("`{d}`"))).collect();
+        quoted.join(", ")
+    }
+
+    /// The providers' names, for messages: "Acme SSO or Acme EU".
+    pub fn provider_names(&self) -> String {
+        self.providers.iter().map(|(provider, _)| provider.name.as_str()).collect::<Vec<_>>().join(" or ")
     }
 }
 
@@ -336,21 +322,4 @@ pub async fn metadata_and_keys(
         tracing::warn!(error = %err, "could not store refreshed SSO provider keys");
     }
     Ok((metadata, keys))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn domains_are_normalised_and_checked() {
-        assert_eq!(normalise_domain(" Acme.COM. ").unwrap(), "acme.com");
-        assert_eq!(normalise_domain("@acme.com").unwrap(), "acme.com");
-        assert_eq!(normalise_domain("bücher.de").unwrap(), "xn--bcher-kva.de");
-        for bad in ["acme", "acme..com", "-acme.com", "acme.123", "exa mple.com", ""] {
-            assert!(normalise_domain(bad).is_err(), "{bad:?}");
-        }
-        let message = normalise_domain("Gmail.com").unwrap_err();
-        assert!(message.contains("public mail service"), "{message}");
-    }
 }

@@ -4,19 +4,22 @@
 //! against the client in a limiter kept in the database, so guessing is slow on every node.
 
 use chrono::{DateTime, Utc};
-use entity::{invitation, member, member_role, organization, role};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait, sea_query::Expr};
+use entity::{InvitationState, invitation, member, member_role, organization, sso_provider};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+};
 
-use super::{state, status_of};
+use super::list;
 use crate::{
-    AppError, Result, audit,
-    domain::{Email, SecretToken},
-    graphql::Services,
+    AppError, Result,
+    audit::{self, Action, Event, INVITEE},
+    domain::{Email, InvitationStatus, SecretToken},
     identity::{
         oidc::{self, NonceCheck, Refusal},
-        sso::{self, SsoPolicy},
+        sso::{self, SsoDomains},
     },
-    members::{InvitationStatus, status::state as member_state},
+    limits::INVITATION_TOKEN_BYTES,
+    members::state::{Move, move_state},
     ratelimit::{self, INVITATION_FAILURES},
     tenant::Tenant,
 };
@@ -27,7 +30,7 @@ pub struct PublicInvitation {
     pub organization: organization::Model,
     pub status: InvitationStatus,
     /// The SSO provider the invitee must sign in with, if the address is in its domains.
-    pub sso: Option<entity::sso_provider::Model>,
+    pub sso: Option<sso_provider::Model>,
 }
 
 /// What proves the invitee is who the invitation is for.
@@ -48,18 +51,17 @@ fn limiter_key(client: &str) -> String {
     format!("invitation-failures:{client}")
 }
 
-async fn refuse(services: &Services, client: &str, reason: &str) -> AppError {
+/// Counts a failed attempt against the client and answers the one refusal callers see.
+async fn refuse(db: &impl ConnectionTrait, client: &str, reason: &str, now: DateTime<Utc>) -> AppError {
     tracing::info!(client, reason, "invitation refused");
-    if let Err(err) =
-        ratelimit::record(&services.db, &limiter_key(client), INVITATION_FAILURES, services.clock.now()).await
-    {
+    if let Err(err) = ratelimit::record(db, &limiter_key(client), INVITATION_FAILURES, now).await {
         tracing::error!(error = %err, "cannot count a failed invitation attempt");
     }
     AppError::InvalidInvitation
 }
 
-async fn ensure_not_limited(services: &Services, client: &str) -> Result<()> {
-    if ratelimit::is_blocked(&services.db, &limiter_key(client), INVITATION_FAILURES, services.clock.now()).await? {
+async fn ensure_not_limited(db: &impl ConnectionTrait, client: &str, now: DateTime<Utc>) -> Result<()> {
+    if ratelimit::is_blocked(db, &limiter_key(client), INVITATION_FAILURES, now).await? {
         tracing::warn!(client, "too many failed invitation attempts");
         return Err(AppError::RateLimited);
     }
@@ -68,7 +70,7 @@ async fn ensure_not_limited(services: &Services, client: &str) -> Result<()> {
 
 async fn by_token(db: &impl ConnectionTrait, token: &str) -> Result<Option<(invitation::Model, organization::Model)>> {
     // Tokens are short; anything long is not one of ours and is not worth hashing.
-    if token.is_empty() || token.len() > 200 {
+    if token.is_empty() || token.len() > INVITATION_TOKEN_BYTES {
         return Ok(None);
     }
     let found = invitation::Entity::find()
@@ -81,16 +83,21 @@ async fn by_token(db: &impl ConnectionTrait, token: &str) -> Result<Option<(invi
 }
 
 /// The invitation behind a link, whatever its state; `None` for a link that is not one.
-pub async fn look_up(services: &Services, token: &str, client: &str) -> Result<Option<PublicInvitation>> {
-    ensure_not_limited(services, client).await?;
-    match by_token(&services.db, token).await? {
+pub async fn look_up(
+    db: &impl ConnectionTrait,
+    token: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<PublicInvitation>> {
+    ensure_not_limited(db, client, now).await?;
+    match by_token(db, token).await? {
         Some((invitation, organization)) => {
-            let status = status_of(&invitation, services.clock.now());
-            let sso = sso_provider_of(&services.db, &invitation).await?;
+            let status = InvitationStatus::of(invitation.status, Some(invitation.expires_at), now);
+            let sso = sso_provider_of(db, &invitation).await?;
             Ok(Some(PublicInvitation { invitation, organization, status, sso }))
         }
         None => {
-            refuse(services, client, "unknown token").await;
+            refuse(db, client, "unknown token", now).await;
             Ok(None)
         }
     }
@@ -100,91 +107,91 @@ pub async fn look_up(services: &Services, token: &str, client: &str) -> Result<O
 pub async fn sso_provider_of(
     db: &impl ConnectionTrait,
     found: &invitation::Model,
-) -> Result<Option<entity::sso_provider::Model>> {
-    let policy = SsoPolicy::load(db, &Tenant::new(found.organization_id)).await?;
-    Ok(Email::parse(&found.email).ok().and_then(|email| policy.provider_for(&email).cloned()))
+) -> Result<Option<sso_provider::Model>> {
+    // The link itself says whose invitation it is: its organization is the tenant.
+    let domains = SsoDomains::load(db, &Tenant::new(found.organization_id)).await?;
+    Ok(Email::parse(&found.email).ok().and_then(|email| domains.provider_for(&email).cloned()))
 }
 
 /// Accepts the invitation behind a link, with an ID token where SSO requires one.
 #[tracing::instrument(skip_all, fields(client))]
-pub async fn accept(services: &Services, token: &str, client: &str, id_token: Option<&str>) -> Result<Accepted> {
-    ensure_not_limited(services, client).await?;
-    let Some((found, organization)) = by_token(&services.db, token).await? else {
-        return Err(refuse(services, client, "unknown token").await);
+pub async fn accept(
+    db: &DatabaseConnection,
+    token: &str,
+    client: &str,
+    id_token: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Accepted> {
+    ensure_not_limited(db, client, now).await?;
+    let Some((found, organization)) = by_token(db, token).await? else {
+        return Err(refuse(db, client, "unknown token", now).await);
     };
     let proof = match id_token {
         Some(jwt) => Proof::IdToken { jwt, nonce: NonceCheck::ClientKept },
         None => Proof::LinkOnly,
     };
-    accept_found(services, found, organization, client, proof).await
+    accept_found(db, found, organization, client, proof, now).await
+}
+
+/// Refuses an acceptance: in the audit trail (never the token), in the log and in the limiter.
+async fn refused(
+    db: &impl ConnectionTrait,
+    found: &invitation::Model,
+    client: &str,
+    reason: String,
+    now: DateTime<Utc>,
+) -> AppError {
+    let tenant = Tenant::new(found.organization_id);
+    let details = serde_json::json!({ "reason": reason });
+    audit::record(db, &tenant, INVITEE, Event::new(Action::InvitationRefused, Some(&found.public_id), details), now)
+        .await;
+    refuse(db, client, &format!("invitation {}: {reason}", found.public_id), now).await
 }
 
 /// Accepts a pending invitation: checks the proof, marks it and the member accepted, and gives
 /// the member the invitation's address, language and roles. Works once.
 pub async fn accept_found(
-    services: &Services,
+    db: &DatabaseConnection,
     found: invitation::Model,
     organization: organization::Model,
     client: &str,
     proof: Proof<'_>,
+    now: DateTime<Utc>,
 ) -> Result<Accepted> {
-    let now = services.clock.now();
-    let refused = |reason: String| {
-        let found = &found;
-        async move {
-            audit::record(
-                &services.db,
-                found.organization_id,
-                audit::INVITEE,
-                audit::action::INVITATION_REFUSED,
-                Some(&found.public_id),
-                serde_json::json!({ "reason": reason }),
-                now,
-            )
-            .await;
-            refuse(services, client, &format!("invitation {}: {reason}", found.public_id)).await
-        }
-    };
-    match status_of(&found, now) {
-        InvitationStatus::Pending => {}
-        other => return Err(refused(format!("it is {other:?}")).await),
+    let status = InvitationStatus::of(found.status, Some(found.expires_at), now);
+    if status != InvitationStatus::Pending {
+        return Err(refused(db, &found, client, format!("it is {status:?}"), now).await);
     }
     // The domain is checked again now: the provider may have changed since the link was issued.
-    let identity = match (sso_provider_of(&services.db, &found).await?, proof) {
+    let identity = match (sso_provider_of(db, &found).await?, proof) {
         (None, _) => None,
-        (Some(_), Proof::LinkOnly) => return Err(refused("SSO sign-in required, no ID token given".into()).await),
+        (Some(_), Proof::LinkOnly) => {
+            let reason = "SSO sign-in required, no ID token given".to_owned();
+            return Err(refused(db, &found, client, reason, now).await);
+        }
         (Some(provider), Proof::IdToken { jwt, nonce }) => {
-            match verify_identity(services, &provider, &found, jwt, nonce, now).await {
-                Ok(subject) => Some((subject, provider.id)),
-                Err(reason) => return Err(refused(reason).await),
+            match verify_identity(db, &provider, &found, jwt, nonce, now).await {
+                Ok(subject) => Some(SsoIdentity { subject, provider_id: provider.id }),
+                Err(reason) => return Err(refused(db, &found, client, reason, now).await),
             }
         }
     };
-    match complete(&services.db, &found, now, identity).await? {
-        Some(member) => {
-            tracing::info!(invitation = %found.public_id, member = %member.public_id, "invitation accepted");
-            audit::record(
-                &services.db,
-                found.organization_id,
-                audit::INVITEE,
-                audit::action::INVITATION_ACCEPTED,
-                Some(&found.public_id),
-                serde_json::json!({ "member": member.public_id }),
-                now,
-            )
-            .await;
-            Ok(Accepted { member_id: member.public_id, email: found.email, organization_name: organization.name })
-        }
-        None => Err(refused("used or replaced meanwhile".into()).await),
-    }
+    let Some(member) = complete(db, &found, identity, now).await? else {
+        return Err(refused(db, &found, client, "used or replaced meanwhile".into(), now).await);
+    };
+    tracing::info!(invitation = %found.public_id, member = %member.public_id, "invitation accepted");
+    let details = serde_json::json!({ "member": member.public_id });
+    let event = Event::new(Action::InvitationAccepted, Some(&found.public_id), details);
+    audit::record(db, &Tenant::new(found.organization_id), INVITEE, event, now).await;
+    Ok(Accepted { member_id: member.public_id, email: found.email, organization_name: organization.name })
 }
 
 /// Checks an ID token for this invitation: signature with the provider's keys (fetched again
 /// once if it names an unknown key), issuer, audience, expiry, nonce, and a verified email
 /// equal to the invited one. Returns the subject, or why not (for the log).
 async fn verify_identity(
-    services: &Services,
-    provider: &entity::sso_provider::Model,
+    db: &impl ConnectionTrait,
+    provider: &sso_provider::Model,
     found: &invitation::Model,
     jwt: &str,
     nonce: NonceCheck<'_>,
@@ -193,8 +200,7 @@ async fn verify_identity(
     let issuer = openidconnect::IssuerUrl::new(provider.issuer_url.clone()).map_err(|err| err.to_string())?;
     let mut outcome = Err(Refusal::UnknownKey);
     for refresh in [false, true] {
-        let (_, keys) =
-            sso::metadata_and_keys(&services.db, provider, refresh, now).await.map_err(|err| err.to_string())?;
+        let (_, keys) = sso::metadata_and_keys(db, provider, refresh, now).await.map_err(|err| err.to_string())?;
         let check = match &nonce {
             NonceCheck::Expect(expected) => NonceCheck::Expect(expected),
             NonceCheck::ClientKept => NonceCheck::ClientKept,
@@ -216,20 +222,26 @@ async fn verify_identity(
     Ok(claims.subject().as_str().to_owned())
 }
 
+/// Who signed in to accept: their subject at the organization's provider.
+struct SsoIdentity {
+    subject: String,
+    provider_id: i64,
+}
+
 /// Marks the invitation and its member accepted, in one transaction; `None` when another
 /// request got there first (the invitation is no longer pending).
 async fn complete(
-    db: &sea_orm::DatabaseConnection,
+    db: &DatabaseConnection,
     found: &invitation::Model,
+    identity: Option<SsoIdentity>,
     now: DateTime<Utc>,
-    identity: Option<(String, i64)>,
 ) -> Result<Option<member::Model>> {
     let txn = db.begin().await?;
     let marked = invitation::Entity::update_many()
-        .col_expr(invitation::Column::Status, Expr::value(state::ACCEPTED))
+        .col_expr(invitation::Column::Status, Expr::value(InvitationState::Accepted))
         .col_expr(invitation::Column::AcceptedAt, Expr::value(now))
         .filter(invitation::Column::Id.eq(found.id))
-        .filter(invitation::Column::Status.eq(state::PENDING))
+        .filter(invitation::Column::Status.eq(InvitationState::Pending))
         .filter(invitation::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
@@ -237,56 +249,53 @@ async fn complete(
         return Ok(None);
     }
     let Some(member) = member::Entity::find_by_id(found.member_id).one(&txn).await? else { return Ok(None) };
-    let email_key = found.email.to_lowercase();
-    // The member signs in with the invited address from now on, unless another member of
-    // the organization took it since the invitation was issued.
-    let taken = member::Entity::find()
-        .filter(member::Column::OrganizationId.eq(member.organization_id))
-        .filter(member::Column::EmailKey.eq(email_key.clone()))
-        .filter(member::Column::Id.ne(member.id))
-        .one(&txn)
-        .await?
-        .is_some();
-    let mut update = member::Entity::update_many()
-        .col_expr(member::Column::InvitationState, Expr::value(member_state::ACCEPTED))
-        .col_expr(member::Column::InvitationExpiresAt, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(member::Column::AcceptedAt, Expr::value(now))
-        .col_expr(member::Column::Language, Expr::value(found.language.clone()))
-        .col_expr(member::Column::UpdatedAt, Expr::value(now));
-    if let Some((subject, provider_id)) = identity {
-        update = update
-            .col_expr(member::Column::SsoSubject, Expr::value(Some(subject)))
-            .col_expr(member::Column::SsoProviderId, Expr::value(Some(provider_id)));
-    }
-    if !taken {
-        update = update
-            .col_expr(member::Column::Email, Expr::value(found.email.clone()))
-            .col_expr(member::Column::EmailKey, Expr::value(email_key));
-    }
-    update.filter(member::Column::Id.eq(member.id)).exec(&txn).await?;
+    move_state(&txn, &[member.id], Move::Accepted, now).await?;
+    adopt_invited_details(&txn, &member, found, identity, now).await?;
     // The roles the invitation grants that still exist in the organization.
-    let granted = super::granted_role_ids(found);
-    let roles: Vec<i64> = if granted.is_empty() {
-        Vec::new()
-    } else {
-        role::Entity::find()
-            .select_only()
-            .column(role::Column::Id)
-            .filter(role::Column::OrganizationId.eq(member.organization_id))
-            .filter(role::Column::Id.is_in(granted))
-            .into_tuple()
-            .all(&txn)
-            .await?
-    };
+    let roles = list::granted_roles(&txn, &Tenant::new(member.organization_id), found).await?;
     if !roles.is_empty() {
-        member_role::Entity::insert_many(roles.into_iter().map(|role_id| member_role::ActiveModel {
-            member_id: sea_orm::Set(member.id),
-            role_id: sea_orm::Set(role_id),
-        }))
+        member_role::Entity::insert_many(
+            roles.iter().map(|role| member_role::ActiveModel { member_id: Set(member.id), role_id: Set(role.id) }),
+        )
         .on_conflict_do_nothing_on([member_role::Column::MemberId, member_role::Column::RoleId])
         .exec(&txn)
         .await?;
     }
     txn.commit().await?;
     Ok(Some(member))
+}
+
+/// The member takes the invitation's language and, unless another member of the organization
+/// took it since the invitation was issued, its address: the one they sign in with from now
+/// on. Through SSO, the member is tied to the identity that accepted.
+async fn adopt_invited_details(
+    db: &impl ConnectionTrait,
+    member: &member::Model,
+    found: &invitation::Model,
+    identity: Option<SsoIdentity>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let email_key = found.email.to_lowercase();
+    let taken = Tenant::new(member.organization_id)
+        .members()
+        .filter(member::Column::EmailKey.eq(email_key.clone()))
+        .filter(member::Column::Id.ne(member.id))
+        .one(db)
+        .await?
+        .is_some();
+    let mut update = member::Entity::update_many()
+        .col_expr(member::Column::Language, Expr::value(found.language.clone()))
+        .col_expr(member::Column::UpdatedAt, Expr::value(now));
+    if let Some(identity) = identity {
+        update = update
+            .col_expr(member::Column::SsoSubject, Expr::value(Some(identity.subject)))
+            .col_expr(member::Column::SsoProviderId, Expr::value(Some(identity.provider_id)));
+    }
+    if !taken {
+        update = update
+            .col_expr(member::Column::Email, Expr::value(found.email.clone()))
+            .col_expr(member::Column::EmailKey, Expr::value(email_key));
+    }
+    update.filter(member::Column::Id.eq(member.id)).exec(db).await?;
+    Ok(())
 }

@@ -8,18 +8,18 @@ use std::sync::{
 };
 
 use chrono::{DateTime, Utc};
-use entity::{invitation, invitation_batch, member};
+use entity::{InvitationState, RoleIds, invitation, invitation_batch};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Set,
     Statement, TransactionTrait, Value, sea_query::Expr,
 };
 
-use super::{state, validate::Candidate};
+use super::rules::Candidate;
 use crate::{
     AppError, Result,
     domain::{PublicId, SecretToken},
     error::{is_public_id_collision, is_second_pending_invitation},
-    members::status::state as member_state,
+    members::state::{Move, move_state},
     tenant::Tenant,
 };
 
@@ -36,6 +36,7 @@ const TOKEN_PREFIX: &str = "inv_";
 /// Where the invitations come from, for the batch record and the audit trail.
 pub struct IssueRequest {
     pub created_by: String,
+    pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     /// A sheet upload is recorded as a batch; single invitations are not.
     pub batch: Option<BatchInfo>,
@@ -141,14 +142,13 @@ pub async fn issue(
     candidates: &[Candidate],
     request: &IssueRequest,
     token_hashes: &[String],
-    now: DateTime<Utc>,
 ) -> Result<(Option<invitation_batch::Model>, Vec<String>)> {
     if token_hashes.len() != candidates.len() {
         return Err(AppError::Internal(anyhow::anyhow!("one token hash per invitation")));
     }
     // A public-id collision (about one in 10^16 per id) rolls back and tries again.
     for attempt in 0.. {
-        match issue_once(db, tenant, candidates, request, token_hashes, now).await {
+        match issue_once(db, tenant, candidates, request, token_hashes).await {
             Err(AppError::Database(err)) if is_public_id_collision(&err) && attempt < 3 => continue,
             Err(AppError::Database(err)) if is_second_pending_invitation(&err) => {
                 return Err(AppError::Conflict(CHANGED_MEANWHILE.into()));
@@ -165,11 +165,9 @@ async fn issue_once(
     candidates: &[Candidate],
     request: &IssueRequest,
     token_hashes: &[String],
-    now: DateTime<Utc>,
 ) -> Result<(Option<invitation_batch::Model>, Vec<String>)> {
+    let now = request.issued_at;
     let txn = db.begin().await?;
-    let backend = txn.get_database_backend();
-    let member_ids: Vec<i64> = candidates.iter().map(|c| c.member_id).collect();
     // Only members who held a pending link when checked can hold one now: a member's state
     // follows their latest invitation. One invited meanwhile by another request makes the
     // insert below fail on the one-pending-per-member index, and nothing is issued.
@@ -177,84 +175,102 @@ async fn issue_once(
     for chunk in holding.chunks(CHUNK) {
         revoke_pending_of(&txn, tenant, chunk, now).await?;
     }
-
     let batch = match &request.batch {
-        Some(info) => Some(
-            invitation_batch::ActiveModel {
-                public_id: Set(PublicId::generate().into_inner()),
-                organization_id: Set(tenant.organization_id()),
-                created_by: Set(request.created_by.clone()),
-                file_name: Set(info.file_name.clone()),
-                row_count: Set(info.row_count as i32),
-                issued_count: Set(candidates.len() as i32),
-                skipped_count: Set(info.skipped_count as i32),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?,
-        ),
+        Some(info) => Some(insert_batch(&txn, tenant, request, info, candidates.len()).await?),
         None => None,
     };
-
     // Members are marked before their invitations are inserted: the foreign-key check of
     // each invitation then finds its member already locked by this transaction, where the
     // other order writes a lock on every member row and then updates it (measured on
-    // PostgreSQL, 10,000 rows: 510 ms instead of 560). The member ids come from the tenant's
-    // own rows (the candidates were looked up through it); filtering by primary key alone
-    // lets the database use it, where adding the organization led PostgreSQL to scan the
-    // organization's members for each chunk. A member who accepted (or was deleted) since
-    // the checks is not marked, and then nothing is issued.
+    // PostgreSQL, 10,000 rows: 510 ms instead of 560). A member who accepted (or was
+    // deleted) since the checks is not moved, and then nothing is issued.
+    let member_ids: Vec<i64> = candidates.iter().map(|c| c.member_id).collect();
+    let invited = Move::Invited { expires_at: request.expires_at };
     for chunk in member_ids.chunks(CHUNK) {
-        let marked = member::Entity::update_many()
-            .col_expr(member::Column::InvitationState, Expr::value(member_state::PENDING))
-            .col_expr(member::Column::InvitationExpiresAt, Expr::value(request.expires_at))
-            .col_expr(member::Column::UpdatedAt, Expr::value(now))
-            .filter(crate::db::in_json_list(backend, member::Column::Id, chunk))
-            .filter(member::Column::InvitationState.ne(member_state::ACCEPTED))
-            .exec(&txn)
-            .await?;
-        if marked.rows_affected != chunk.len() as u64 {
+        if move_state(&txn, chunk, invited, now).await? != chunk.len() as u64 {
             return Err(AppError::Conflict(CHANGED_MEANWHILE.into()));
         }
     }
-
     let public_ids: Vec<String> = candidates.iter().map(|_| PublicId::generate().into_inner()).collect();
-    let batch_id = batch.as_ref().map(|b| b.id);
+    let rows = Rows { tenant, batch_id: batch.as_ref().map(|b| b.id), request };
     for ((chunk, ids), hashes) in candidates.chunks(CHUNK).zip(public_ids.chunks(CHUNK)).zip(token_hashes.chunks(CHUNK))
     {
-        // One JSON document per chunk: [public id, member, email, language, token hash, roles].
-        let rows: Vec<(&str, i64, &str, &str, &str, String)> = chunk
+        rows.insert(&txn, chunk, ids, hashes).await?;
+    }
+    txn.commit().await?;
+    Ok((batch, public_ids))
+}
+
+/// The record of a sheet upload.
+async fn insert_batch(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    request: &IssueRequest,
+    info: &BatchInfo,
+    issued: usize,
+) -> Result<invitation_batch::Model> {
+    Ok(invitation_batch::ActiveModel {
+        public_id: Set(PublicId::generate().into_inner()),
+        organization_id: Set(tenant.organization_id()),
+        created_by: Set(request.created_by.clone()),
+        file_name: Set(info.file_name.clone()),
+        row_count: Set(info.row_count as i32),
+        issued_count: Set(issued as i32),
+        skipped_count: Set(info.skipped_count as i32),
+        created_at: Set(request.issued_at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// What every invitation row of one issuing shares.
+struct Rows<'a> {
+    tenant: &'a Tenant,
+    batch_id: Option<i64>,
+    request: &'a IssueRequest,
+}
+
+impl Rows<'_> {
+    /// Inserts a chunk of invitations as one JSON document:
+    /// `[public id, member, email, language, token hash, roles]` per row.
+    async fn insert(
+        &self,
+        db: &impl ConnectionTrait,
+        candidates: &[Candidate],
+        public_ids: &[String],
+        hashes: &[String],
+    ) -> Result<()> {
+        let rows: Vec<(&str, i64, &str, &str, &str, String)> = candidates
             .iter()
-            .zip(ids)
+            .zip(public_ids)
             .zip(hashes)
             .map(|((candidate, public_id), hash)| {
+                let roles = RoleIds(candidate.role_ids.clone()).to_json();
                 (
                     public_id.as_str(),
                     candidate.member_id,
                     candidate.email.as_str(),
                     candidate.language.as_str(),
                     hash.as_str(),
-                    super::role_ids_json(&candidate.role_ids),
+                    roles,
                 )
             })
             .collect();
         let rows = serde_json::to_string(&rows).map_err(|err| AppError::Internal(err.into()))?;
         let values: [Value; 7] = [
-            tenant.organization_id().into(),
-            batch_id.into(),
-            state::PENDING.into(),
-            request.created_by.as_str().into(),
-            now.into(),
-            request.expires_at.into(),
+            self.tenant.organization_id().into(),
+            self.batch_id.into(),
+            InvitationState::Pending.into(),
+            self.request.created_by.as_str().into(),
+            self.request.issued_at.into(),
+            self.request.expires_at.into(),
             rows.into(),
         ];
-        txn.execute_raw(Statement::from_sql_and_values(backend, insert_invitations_sql(backend), values)).await?;
+        let backend = db.get_database_backend();
+        db.execute_raw(Statement::from_sql_and_values(backend, insert_invitations_sql(backend), values)).await?;
+        Ok(())
     }
-
-    txn.commit().await?;
-
-    Ok((batch, public_ids))
 }
 
 /// Revokes the pending invitations of these members of the tenant (their links stop working).
@@ -267,9 +283,9 @@ pub async fn revoke_pending_of(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let result = invitation::Entity::update_many()
-        .col_expr(invitation::Column::Status, Expr::value(state::REVOKED))
+        .col_expr(invitation::Column::Status, Expr::value(InvitationState::Revoked))
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))
-        .filter(invitation::Column::Status.eq(state::PENDING))
+        .filter(invitation::Column::Status.eq(InvitationState::Pending))
         .filter(crate::db::in_json_list(db.get_database_backend(), invitation::Column::MemberId, member_ids))
         .exec(db)
         .await?;

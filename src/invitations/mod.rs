@@ -1,70 +1,80 @@
-//! Invitations: issuing personal links in bulk from a sheet or one at a time, their lifecycle
+//! Invitations: personal links issued in bulk from a sheet or one at a time, their lifecycle
 //! (revoke, resend, expiry) and their acceptance.
 //!
-//! - [`validate`]: checks sheet rows against the organization, every problem with its line;
+//! - [`rules`]: the checks a row or a single invitation goes through (member, email, language,
+//!   roles), each answering a typed problem; pure, no I/O;
+//! - [`validate`]: a whole sheet's rows against the organization, with cross-row checks;
 //! - [`issue`]: writes invitations in bulk, in one transaction;
 //! - [`sheet`]: the whole upload flow, from bytes to the links sheet;
-//! - [`lifecycle`]: single invitations, revoke, resend, lists;
-//! - [`accept`]: the invitee's side: looking a link up and accepting it.
+//! - [`lifecycle`]: single invitations, revoke, resend;
+//! - [`list`]: lists, counts and the relations the API shows;
+//! - [`accept`]: the invitee's side: looking a link up and accepting it;
+//! - [`sso_flow`]: accepting by signing in with the organization's provider (code flow).
 
 pub mod accept;
 pub mod issue;
 pub mod lifecycle;
-pub mod policy;
+pub mod list;
+pub mod rules;
 pub mod sheet;
+pub mod sso_flow;
 pub mod validate;
 
 use chrono::{DateTime, Utc};
-use entity::invitation;
 
-use crate::{Config, Result, members::InvitationStatus, tenant::Tenant};
+use crate::{AppError, Result, limits::INVITE_TTL_DAYS};
 
-/// Values of `invitations.status`; EXPIRED is derived from `expires_at`.
-pub mod state {
-    pub const PENDING: &str = "pending";
-    pub const ACCEPTED: &str = "accepted";
-    pub const REVOKED: &str = "revoked";
+/// What invitations need of the configuration: where links point, and how long they live
+/// unless a request says otherwise.
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    public_base: String,
+    default_ttl_days: i32,
 }
 
-pub fn status_of(invitation: &invitation::Model, now: DateTime<Utc>) -> InvitationStatus {
-    match invitation.status.as_str() {
-        state::ACCEPTED => InvitationStatus::Accepted,
-        state::REVOKED => InvitationStatus::Revoked,
-        _ if invitation.expires_at <= now => InvitationStatus::Expired,
-        _ => InvitationStatus::Pending,
+impl LinkSettings {
+    /// `public_url` is where invitees reach muster (`MUSTER_PUBLIC_URL`).
+    pub fn new(public_url: &str, default_ttl_days: u32) -> Self {
+        let default_ttl_days = i32::try_from(default_ttl_days).unwrap_or(i32::MAX);
+        Self { public_base: public_url.trim_end_matches('/').to_owned(), default_ttl_days }
+    }
+
+    /// The link an invitee opens.
+    pub fn link(&self, token: &str) -> String {
+        format!("{}/invite/{token}", self.public_base)
+    }
+
+    /// Where the organization's provider sends the invitee back after signing in.
+    pub fn sso_callback(&self) -> String {
+        format!("{}/sso/callback", self.public_base)
+    }
+
+    /// When links issued `now` expire: after `expires_in_days` or the configured default.
+    pub fn expiry(&self, expires_in_days: Option<i32>, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        let days = expires_in_days.unwrap_or(self.default_ttl_days);
+        if !INVITE_TTL_DAYS.contains(&days) {
+            return Err(AppError::bad_input(
+                "expiresInDays",
+                format!("must be between {} and {} days, got {days}", INVITE_TTL_DAYS.start(), INVITE_TTL_DAYS.end()),
+            ));
+        }
+        Ok(now + chrono::Duration::days(days as i64))
     }
 }
 
-/// The role row ids an invitation grants, as its `role_ids` column keeps them (a JSON array).
-/// muster writes the column itself; should one not read, it grants nothing (and says so in
-/// the log) rather than making the invitation unusable.
-pub fn granted_role_ids(invitation: &invitation::Model) -> Vec<i64> {
-    serde_json::from_str(&invitation.role_ids).unwrap_or_else(|err| {
-        tracing::warn!(invitation = %invitation.public_id, error = %err, "unreadable role_ids column");
-        Vec::new()
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::LinkSettings;
 
-/// The `role_ids` column for these role row ids.
-pub(crate) fn role_ids_json(role_ids: &[i64]) -> String {
-    serde_json::to_string(role_ids).unwrap_or_else(|_| "[]".to_owned())
-}
-
-/// The link an invitee opens.
-pub fn link(config: &Config, token: &str) -> String {
-    format!("{}/invite/{token}", config.public_base())
-}
-
-/// How long links live: the request's `expiresInDays` or the configured default, 1..=30.
-pub fn expiry(config: &Config, expires_in_days: Option<i32>, now: DateTime<Utc>) -> crate::Result<DateTime<Utc>> {
-    let days = expires_in_days.unwrap_or(config.invite_ttl_days as i32);
-    if !(1..=30).contains(&days) {
-        return Err(crate::AppError::bad_input("expiresInDays", format!("must be between 1 and 30 days, got {days}")));
+    #[test]
+    fn links_and_expiry() {
+        let settings = LinkSettings::new("https://muster.example/", 7);
+        assert_eq!(settings.link("inv_x"), "https://muster.example/invite/inv_x");
+        assert_eq!(settings.sso_callback(), "https://muster.example/sso/callback");
+        let now = chrono::Utc::now();
+        assert_eq!(settings.expiry(None, now).unwrap(), now + chrono::Duration::days(7));
+        assert_eq!(settings.expiry(Some(30), now).unwrap(), now + chrono::Duration::days(30));
+        assert!(settings.expiry(Some(0), now).is_err());
+        assert!(settings.expiry(Some(31), now).is_err());
     }
-    Ok(now + chrono::Duration::days(days as i64))
-}
-
-/// The rules an organization's invitations follow for email addresses: its SSO domains.
-pub async fn policy_for(db: &impl sea_orm::ConnectionTrait, tenant: &Tenant) -> Result<Box<dyn policy::EmailPolicy>> {
-    Ok(Box::new(crate::identity::sso::SsoPolicy::load(db, tenant).await?))
 }

@@ -1,19 +1,24 @@
 //! The upload flow: read the sheet, check every row, and — only when nothing is wrong, or
 //! when asked to skip bad rows — issue the links and write the links sheet.
 
-use chrono::SecondsFormat;
+use std::time::Instant;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::DatabaseConnection;
 
 use super::{
-    issue::{self, BatchInfo, IssueRequest},
-    link,
-    policy::EmailPolicy,
-    validate::{self, Rules},
+    LinkSettings,
+    issue::{self, BatchInfo, IssueRequest, SecretsInAdvance},
+    rules::{Candidate, Rules},
+    validate::{self, Checked},
 };
 use crate::{
     AppError, Result,
-    graphql::Services,
-    identity::Caller,
+    audit::{self, Action, Event},
+    domain::SupportedLanguages,
+    identity::{Caller, sso::SsoDomains},
     sheets::{self, CsvOut, SheetProblem},
+    tenant::Tenant,
 };
 
 pub const TEMPLATE_HEADER: [&str; 4] = ["Team Member ID", "Email", "Language", "Role IDs"];
@@ -27,9 +32,13 @@ pub fn template() -> String {
     String::from_utf8(out.take()).unwrap_or_default()
 }
 
+/// An uploaded sheet and what to do with it.
 #[derive(Debug, Clone, Default)]
-pub struct SheetOptions {
+pub struct SheetRequest {
+    pub bytes: Vec<u8>,
+    /// Check everything and issue nothing.
     pub dry_run: bool,
+    /// Issue the rows without errors even when others have some.
     pub skip_invalid_rows: bool,
     pub expires_in_days: Option<i32>,
     pub file_name: Option<String>,
@@ -44,7 +53,7 @@ pub struct ReportRow {
     pub language: String,
     pub role_ids: Vec<String>,
     pub link: Option<String>,
-    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Default)]
@@ -58,18 +67,24 @@ pub struct SheetReport {
     pub csv: Option<Vec<u8>>,
 }
 
-#[tracing::instrument(skip_all, fields(bytes = bytes.len(), dry_run = options.dry_run, skip = options.skip_invalid_rows))]
+/// The rows that can be issued, and where each sits in the report.
+struct Issuable {
+    candidates: Vec<Candidate>,
+    indexes: Vec<usize>,
+}
+
+#[tracing::instrument(skip_all, fields(bytes = request.bytes.len(), dry_run = request.dry_run, skip = request.skip_invalid_rows))]
 pub async fn generate_links(
-    services: &Services,
+    db: &DatabaseConnection,
     caller: &Caller,
-    policy: &dyn EmailPolicy,
-    bytes: Vec<u8>,
-    options: SheetOptions,
+    links: &LinkSettings,
+    languages: &SupportedLanguages,
+    request: SheetRequest,
+    now: DateTime<Utc>,
 ) -> Result<SheetReport> {
-    let now = services.clock.now();
-    let expires_at = super::expiry(&services.config, options.expires_in_days, now)?;
-    let tenant = caller.tenant;
-    let started = std::time::Instant::now();
+    let expires_at = links.expiry(request.expires_in_days, now)?;
+    let started = Instant::now();
+    let bytes = request.bytes;
     let read = tokio::task::spawn_blocking(move || sheets::reader::read(&bytes))
         .await
         .map_err(|err| AppError::Internal(err.into()))?;
@@ -78,23 +93,48 @@ pub async fn generate_links(
         Err(errors) => return Ok(SheetReport { errors, ..Default::default() }),
     };
     let row_count = read.rows.len();
-    let rules = Rules { languages: &services.languages, policy, now };
     let read_ms = started.elapsed().as_millis() as u64;
     // The links' secrets are made while the rows are checked; dropped if nothing is issued.
-    let secrets = (!options.dry_run).then(|| issue::SecretsInAdvance::start(row_count));
-    let mut checked = validate::check(&services.db, &tenant, read.rows, &rules).await?;
+    let secrets = (!request.dry_run).then(|| SecretsInAdvance::start(row_count));
+    let sso = SsoDomains::load(db, &caller.tenant).await?;
+    let rules = Rules { languages, sso: &sso, now };
+    let checked = validate::check(db, &caller.tenant, read.rows, &rules).await?;
     let checked_ms = started.elapsed().as_millis() as u64;
-    let mut warnings = read.warnings;
-    warnings.append(&mut checked.warnings);
+    let (mut report, issuable) = report_of(checked, read.warnings);
+    let blocked = !report.errors.is_empty() && !request.skip_invalid_rows;
+    if request.dry_run || blocked || issuable.candidates.is_empty() {
+        return Ok(report);
+    }
+    let batch = BatchInfo {
+        file_name: request.file_name.clone(),
+        row_count,
+        skipped_count: row_count - issuable.candidates.len(),
+    };
+    let issue = IssueRequest { created_by: caller.name.clone(), issued_at: now, expires_at, batch: Some(batch) };
+    issue_rows(db, &caller.tenant, links, &mut report, issuable, secrets, &issue).await?;
+    let details = serde_json::json!({ "rows": row_count, "issued": report.issued, "skipped": row_count - report.issued, "fileName": request.file_name });
+    let event = Event::new(Action::InvitationsIssued, report.batch_id.as_deref(), details);
+    audit::record(db, &caller.tenant, &caller.name, event, now).await;
+    tracing::info!(
+        batch = ?report.batch_id,
+        issued = report.issued,
+        skipped = row_count - report.issued,
+        read_ms,
+        checked_ms,
+        issued_ms = started.elapsed().as_millis() as u64,
+        "invitation links issued"
+    );
+    Ok(report)
+}
 
-    // Each row moves into the report; the rows that can be issued keep their index.
-    let mut indexes = Vec::new();
-    let mut candidates = Vec::new();
+/// Each checked row moves into the report; the rows that can be issued keep their index.
+fn report_of(checked: Checked, mut warnings: Vec<SheetProblem>) -> (SheetReport, Issuable) {
+    let mut issuable = Issuable { candidates: Vec::new(), indexes: Vec::new() };
     let mut rows = Vec::with_capacity(checked.rows.len());
     for (index, row) in checked.rows.into_iter().enumerate() {
         if let Some(candidate) = row.candidate {
-            indexes.push(index);
-            candidates.push(candidate);
+            issuable.indexes.push(index);
+            issuable.candidates.push(candidate);
         }
         rows.push(ReportRow {
             line: row.line,
@@ -106,67 +146,44 @@ pub async fn generate_links(
             expires_at: None,
         });
     }
-    let mut report = SheetReport { errors: checked.errors, warnings, rows, ..Default::default() };
-    let blocked = !report.errors.is_empty() && !options.skip_invalid_rows;
-    if options.dry_run || blocked {
-        return Ok(report);
-    }
-    if candidates.is_empty() {
-        return Ok(report);
-    }
-    let request = IssueRequest {
-        created_by: caller.name.clone(),
-        expires_at,
-        batch: Some(BatchInfo {
-            file_name: options.file_name.clone(),
-            row_count,
-            skipped_count: row_count - candidates.len(),
-        }),
-    };
+    warnings.extend(checked.warnings);
+    (SheetReport { errors: checked.errors, warnings, rows, ..Default::default() }, issuable)
+}
+
+/// Issues the issuable rows, puts each one's link into the report, and writes the links sheet.
+async fn issue_rows(
+    db: &DatabaseConnection,
+    tenant: &Tenant,
+    links: &LinkSettings,
+    report: &mut SheetReport,
+    issuable: Issuable,
+    secrets: Option<SecretsInAdvance>,
+    request: &IssueRequest,
+) -> Result<()> {
+    let count = issuable.candidates.len();
     let secrets = match secrets {
-        Some(secrets) => secrets.take(candidates.len()).await?,
-        None => issue::secrets(candidates.len()).await?,
+        Some(secrets) => secrets.take(count).await?,
+        None => issue::secrets(count).await?,
     };
-    let mut token_hashes = Vec::with_capacity(secrets.len());
-    for (index, secret) in indexes.iter().zip(secrets) {
+    let mut token_hashes = Vec::with_capacity(count);
+    for (index, secret) in issuable.indexes.iter().zip(secrets) {
         let row = &mut report.rows[*index];
-        row.link = Some(link(&services.config, secret.token.reveal()));
-        row.expires_at = Some(expires_at);
+        row.link = Some(links.link(secret.token.reveal()));
+        row.expires_at = Some(request.expires_at);
         token_hashes.push(secret.hash);
     }
-
     // The links sheet is written (on another core) while the database inserts; it is dropped
     // if they fail. The rows go to the blocking task and come back, rather than being copied.
     let rows = std::mem::take(&mut report.rows);
     let links_sheet = tokio::task::spawn_blocking(move || (links_sheet(&rows), rows));
-    let issued = issue::issue(&services.db, &tenant, &candidates, &request, &token_hashes, now).await;
+    let issued = issue::issue(db, tenant, &issuable.candidates, request, &token_hashes).await;
     let (csv, rows) = links_sheet.await.map_err(|err| AppError::Internal(err.into()))?;
     report.rows = rows;
     let (batch, issued) = issued?;
     report.csv = Some(csv);
     report.issued = issued.len();
     report.batch_id = batch.map(|batch| batch.public_id);
-    crate::audit::record(
-        &services.db,
-        tenant.organization_id(),
-        &caller.name,
-        crate::audit::action::INVITATIONS_ISSUED,
-        report.batch_id.as_deref(),
-        serde_json::json!({ "rows": row_count, "issued": report.issued, "skipped": row_count - report.issued, "fileName": options.file_name }),
-        now,
-    )
-    .await;
-    tracing::info!(
-        batch = ?report.batch_id,
-        issued = report.issued,
-        skipped = row_count - report.issued,
-        read_ms,
-        checked_ms,
-        issued_ms = started.elapsed().as_millis() as u64,
-        "invitation links issued"
-    );
-
-    Ok(report)
+    Ok(())
 }
 
 /// The links sheet: the issued rows, each with its link and expiry.

@@ -1,65 +1,25 @@
-//! Checking a sheet's rows against the organization before anything is issued. Every row is
-//! checked in one pass and every problem reported, with its line and column; the lookups are
-//! a few bulk statements, whatever the number of rows.
+//! Checking a sheet's rows against the organization before anything is issued. Every row goes
+//! through the same [`super::rules`] as a single invitation, plus what only a sheet has:
+//! a member or an address on two lines. Every problem is reported with its line and column;
+//! the lookups are a few bulk statements, whatever the number of rows.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use entity::member;
 use futures::{StreamExt, TryStreamExt};
-use sea_orm::{ConnectionTrait, FromQueryResult, QueryFilter, QuerySelect};
+use sea_orm::{ConnectionTrait, QueryFilter, QuerySelect};
 
-use super::policy::{EmailPolicy, Verdict};
+use super::rules::{self, Candidate, MemberRef, RowProblem, RowWarning, Rules};
 use crate::{
     Result,
-    domain::{Email, EmailError, Language, PublicId, SupportedLanguages},
-    members::{InvitationStatus, status::state as member_state},
-    sheets::{RawRow, SheetProblem, codes, columns},
+    db::in_json_list,
+    domain::{Email, EmailError, PublicId},
+    sheets::{RawRow, SheetProblem},
     tenant::Tenant,
 };
 
 /// Values per lookup (sent as one JSON parameter): bounds the rows a statement returns.
 const LOOKUP_CHUNK: usize = 10_000;
-
-/// What a row is checked against.
-pub struct Rules<'a> {
-    pub languages: &'a SupportedLanguages,
-    pub policy: &'a dyn EmailPolicy,
-    pub now: DateTime<Utc>,
-}
-
-/// What the checks need of a member: a few columns rather than the whole row, since a sheet
-/// may name 200,000 of them.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct MemberRef {
-    pub id: i64,
-    pub public_id: String,
-    pub email: String,
-    pub email_key: String,
-    pub name: Option<String>,
-    pub invitation_state: String,
-    pub invitation_expires_at: Option<DateTime<Utc>>,
-}
-
-impl MemberRef {
-    fn status(&self, now: DateTime<Utc>) -> InvitationStatus {
-        InvitationStatus::from_state(&self.invitation_state, self.invitation_expires_at, now)
-    }
-}
-
-/// A row that passed every check: what to issue (only what issuing needs: a sheet may hold
-/// 200,000 of them).
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    /// The member's row id.
-    pub member_id: i64,
-    /// Whether the member held a pending invitation when checked (issuing revokes it).
-    pub held_pending: bool,
-    pub email: Email,
-    pub language: Language,
-    /// Row ids of the roles to grant, in the sheet's order.
-    pub role_ids: Vec<i64>,
-}
 
 /// One row of the sheet as checked, in sheet order.
 #[derive(Debug, Clone)]
@@ -87,270 +47,144 @@ pub async fn check(
     raw_rows: Vec<RawRow>,
     rules: &Rules<'_>,
 ) -> Result<Checked> {
-    let member_ids: Vec<String> =
-        raw_rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner).collect();
-    let mut by_id: HashMap<String, MemberRef> = members_where(db, tenant, member::Column::PublicId, member_ids)
-        .await?
-        .into_iter()
-        .map(|member| (member.public_id.clone(), member))
-        .collect();
-    // Each Email cell parsed once, for the lookup below and the row's checks.
+    // Each Email cell parsed once, for the lookup and the row's checks.
     let emails: Vec<std::result::Result<Email, EmailError>> =
         raw_rows.iter().map(|row| Email::parse(&row.email)).collect();
-    // Whose address each row's email is, asked only where it is not the row's member's own
-    // (a sheet filled from the members export asks for none).
-    let email_keys: Vec<String> = raw_rows
-        .iter()
-        .zip(&emails)
-        .filter_map(|(row, email)| {
-            let key = email.as_ref().ok()?.key();
-            let own = by_id.get(row.member_id.as_str()).is_some_and(|member| member.email_key == key);
-            (!own).then_some(key)
-        })
-        .collect();
-    let by_email: HashMap<String, MemberRef> = members_where(db, tenant, member::Column::EmailKey, email_keys)
-        .await?
-        .into_iter()
-        .map(|member| (member.email_key.clone(), member))
-        .collect();
-    let roles: HashMap<String, i64> =
-        crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id, role.id)).collect();
-    tracing::debug!(members = by_id.len(), addresses = by_email.len(), "sheet lookups done");
-
+    let mut sheet = SheetChecks::load(db, tenant, &raw_rows, &emails, rules).await?;
     let mut checked = Checked::default();
-    // Each member's first line, and who it named there (for later lines naming them again).
-    let mut first_line_of_member: HashMap<String, (u32, Option<i64>)> = HashMap::new();
-    let mut first_line_of_email: HashMap<String, u32> = HashMap::new();
-    for (raw, parsed_email) in raw_rows.into_iter().zip(emails) {
-        let line = raw.line;
-        let mut errors = Vec::new();
-        let error = |errors: &mut Vec<SheetProblem>, column: &str, code: &'static str, message: String| {
-            errors.push(SheetProblem::new(line, Some(column), code, message));
-        };
-        let warn = |warnings: &mut Vec<SheetProblem>, column: &str, code: &'static str, message: String| {
-            warnings.push(SheetProblem::new(line, Some(column), code, message));
-        };
-
-        // Team Member ID. `identified` is who the row names, even when it cannot be invited;
-        // `member` is set only when it can.
-        let identified = match first_line_of_member.get(&raw.member_id) {
-            Some((_, named)) => *named,
-            None => by_id.get(raw.member_id.as_str()).map(|member| member.id),
-        };
-        let member = if raw.member_id.is_empty() {
-            error(
-                &mut errors,
-                columns::MEMBER_ID,
-                codes::MISSING_VALUE,
-                "the Team Member ID is empty; copy it from the members export".into(),
-            );
-            None
-        } else if let Some((first, _)) = first_line_of_member.get(&raw.member_id) {
-            error(
-                &mut errors,
-                columns::MEMBER_ID,
-                codes::DUPLICATE_MEMBER,
-                format!(
-                    "member `{}` is already on line {first}; the first line stands, remove this one",
-                    raw.member_id
-                ),
-            );
-            None
-        } else {
-            first_line_of_member.insert(raw.member_id.clone(), (line, identified));
-            // The member moves into the row that names it first; a later row naming it again
-            // stops at the duplicate check above.
-            match by_id.remove(raw.member_id.as_str()) {
-                None => {
-                    error(
-                        &mut errors,
-                        columns::MEMBER_ID,
-                        codes::UNKNOWN_MEMBER,
-                        format!(
-                            "`{}` is not a team member of this organization; copy the id from the members export",
-                            raw.member_id
-                        ),
-                    );
-                    None
-                }
-                Some(member) if member.status(rules.now) == InvitationStatus::Accepted => {
-                    error(
-                        &mut errors,
-                        columns::MEMBER_ID,
-                        codes::ALREADY_ACCEPTED,
-                        format!("{} has already accepted an invitation; remove this line", describe(&member)),
-                    );
-                    None
-                }
-                Some(member) => Some(member),
-            }
-        };
-
-        // Email
-        let email = if raw.email.is_empty() {
-            error(
-                &mut errors,
-                columns::EMAIL,
-                codes::MISSING_VALUE,
-                "the Email is empty; write the address the member signs in with".into(),
-            );
-            None
-        } else {
-            match parsed_email {
-                Err(err) => {
-                    error(&mut errors, columns::EMAIL, codes::INVALID_EMAIL, format!("the email {err}"));
-                    None
-                }
-                Ok(email) => {
-                    let key = email.key();
-                    if let Some(first) = first_line_of_email.get(&key) {
-                        error(
-                            &mut errors,
-                            columns::EMAIL,
-                            codes::DUPLICATE_EMAIL,
-                            format!("`{email}` is already on line {first}; each member needs their own address"),
-                        );
-                        None
-                    } else {
-                        first_line_of_email.insert(key.clone(), line);
-                        // Only a row that names a member can tell that the address is someone else's.
-                        let owner =
-                            identified.and_then(|row_member| by_email.get(&key).filter(|owner| owner.id != row_member));
-                        if let Some(owner) = owner {
-                            error(
-                                &mut errors,
-                                columns::EMAIL,
-                                codes::EMAIL_TAKEN,
-                                format!(
-                                    "`{email}` is the email of another member, {}; use this member's own address",
-                                    describe(owner)
-                                ),
-                            );
-                            None
-                        } else {
-                            match rules.policy.check(&email) {
-                                Verdict::Allowed => Some(email),
-                                Verdict::Refused { code, message } => {
-                                    error(&mut errors, columns::EMAIL, code, message);
-                                    None
-                                }
-                                Verdict::Warning { code, message } => {
-                                    warn(&mut checked.warnings, columns::EMAIL, code, message);
-                                    Some(email)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        };
-
-        // Language
-        let language = if raw.language.is_empty() {
-            let supported = rules.languages.tags().iter().map(Language::as_str).collect::<Vec<_>>().join(", ");
-            error(
-                &mut errors,
-                columns::LANGUAGE,
-                codes::MISSING_VALUE,
-                format!("the Language is empty; write one of {supported}"),
-            );
-            None
-        } else {
-            match rules.languages.parse(&raw.language) {
-                Err(err) => {
-                    error(&mut errors, columns::LANGUAGE, codes::UNSUPPORTED_LANGUAGE, format!("the language {err}"));
-                    None
-                }
-                Ok(language) => {
-                    if language.as_str() != raw.language {
-                        warn(
-                            &mut checked.warnings,
-                            columns::LANGUAGE,
-                            codes::CONVERTED,
-                            format!("`{}` read as `{language}`", raw.language),
-                        );
-                    }
-                    Some(language)
-                }
-            }
-        };
-
-        // Role IDs
-        let mut row_roles = Vec::new();
-        if raw.role_ids.is_empty() {
-            error(
-                &mut errors,
-                columns::ROLE_IDS,
-                codes::MISSING_VALUE,
-                "the Role IDs are empty; give at least one role id from the roles list, several separated by commas"
-                    .into(),
-            );
-        } else {
-            let unknown: Vec<String> =
-                raw.role_ids.iter().filter(|id| !roles.contains_key(id.as_str())).map(|id| format!("`{id}`")).collect();
-            if unknown.is_empty() {
-                row_roles = raw.role_ids.iter().filter_map(|id| roles.get(id.as_str()).copied()).collect();
-            } else {
-                error(
-                    &mut errors,
-                    columns::ROLE_IDS,
-                    codes::UNKNOWN_ROLE,
-                    format!(
-                        "{} {} not a role of this organization; copy role ids from the roles list",
-                        unknown.join(", "),
-                        if unknown.len() == 1 { "is" } else { "are" }
-                    ),
-                );
-            }
-        }
-
-        let candidate = match (errors.is_empty(), member, email, language) {
-            (true, Some(member), Some(email), Some(language)) => {
-                if email.key() != member.email_key {
-                    warn(
-                        &mut checked.warnings,
-                        columns::EMAIL,
-                        codes::EMAIL_CHANGED,
-                        format!(
-                            "the member's email on file is `{}`; the invitation goes to `{email}`, the address they must sign in with",
-                            member.email
-                        ),
-                    );
-                }
-                // Pending or expired: either way a pending row that issuing revokes.
-                let held_pending = member.invitation_state == member_state::PENDING;
-                if member.status(rules.now) == InvitationStatus::Pending {
-                    warn(
-                        &mut checked.warnings,
-                        columns::MEMBER_ID,
-                        codes::REISSUE,
-                        format!("{} already has a pending invitation; issuing revokes its link", describe(&member)),
-                    );
-                }
-                Some(Candidate { member_id: member.id, held_pending, email, language, role_ids: row_roles })
-            }
-            _ => None,
-        };
-        checked.errors.append(&mut errors);
-        let language = candidate.as_ref().map(|c| c.language.to_string()).unwrap_or(raw.language);
-        let email = candidate.as_ref().map(|c| c.email.to_string()).unwrap_or(raw.email);
-        checked.rows.push(CheckedRow {
-            line,
-            member_id: raw.member_id,
-            email,
-            language,
-            role_ids: raw.role_ids,
-            candidate,
-        });
+    for (raw, email) in raw_rows.into_iter().zip(emails) {
+        sheet.check_row(raw, email, &mut checked);
     }
     tracing::debug!("rows checked");
     Ok(checked)
 }
 
-fn describe(member: &MemberRef) -> String {
-    match &member.name {
-        Some(name) => format!("{name} (`{}`)", member.public_id),
-        None => format!("`{}` ({})", member.public_id, member.email),
+/// What the rows are checked against, and what earlier rows named.
+struct SheetChecks<'a> {
+    rules: &'a Rules<'a>,
+    /// The members the sheet names, by public id; each moves into the row naming it first.
+    by_id: HashMap<String, MemberRef>,
+    /// Members whose address a row gives when it is not that row's member's own.
+    by_email: HashMap<String, MemberRef>,
+    /// The organization's roles: public id → row id.
+    roles: HashMap<String, i64>,
+    /// Each member's first line, and who it named there.
+    first_line_of_member: HashMap<String, (u32, Option<i64>)>,
+    first_line_of_email: HashMap<String, u32>,
+}
+
+impl<'a> SheetChecks<'a> {
+    async fn load(
+        db: &impl ConnectionTrait,
+        tenant: &Tenant,
+        rows: &[RawRow],
+        emails: &[std::result::Result<Email, EmailError>],
+        rules: &'a Rules<'a>,
+    ) -> Result<Self> {
+        let member_ids = rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner);
+        let by_id: HashMap<String, MemberRef> =
+            members_where(db, tenant, member::Column::PublicId, member_ids.collect())
+                .await?
+                .into_iter()
+                .map(|member| (member.public_id.clone(), member))
+                .collect();
+        // Asked only where the address is not the row's member's own (a sheet filled from the
+        // members export asks for none).
+        let email_keys: Vec<String> = rows
+            .iter()
+            .zip(emails)
+            .filter_map(|(row, email)| {
+                let key = email.as_ref().ok()?.key();
+                let own = by_id.get(row.member_id.as_str()).is_some_and(|member| member.email_key == key);
+                (!own).then_some(key)
+            })
+            .collect();
+        let by_email = members_where(db, tenant, member::Column::EmailKey, email_keys)
+            .await?
+            .into_iter()
+            .map(|member| (member.email_key.clone(), member))
+            .collect();
+        let roles = crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id, role.id)).collect();
+        tracing::debug!(members = by_id.len(), "sheet lookups done");
+        Ok(Self {
+            rules,
+            by_id,
+            by_email,
+            roles,
+            first_line_of_member: HashMap::new(),
+            first_line_of_email: HashMap::new(),
+        })
+    }
+
+    fn check_row(&mut self, raw: RawRow, email: std::result::Result<Email, EmailError>, checked: &mut Checked) {
+        let line = raw.line;
+        let mut errors: Vec<RowProblem> = Vec::new();
+        let mut warnings: Vec<RowWarning> = Vec::new();
+        let (identified, member) = self.member(&raw);
+        let member = member.map_err(|problem| errors.push(problem)).ok();
+        let email = self.email(&raw, email, identified).map_err(|problem| errors.push(problem)).ok();
+        if let Some((_, Some(warning))) = &email {
+            warnings.push(warning.clone());
+        }
+        let language =
+            rules::language(&raw.language, self.rules.languages).map_err(|problem| errors.push(problem)).ok();
+        if let Some((_, Some(warning))) = &language {
+            warnings.push(warning.clone());
+        }
+        let roles = rules::roles(&raw.role_ids, &self.roles).map_err(|problem| errors.push(problem)).ok();
+        let candidate = match (member, email, language, roles) {
+            (Some(member), Some((email, _)), Some((language, _)), Some(roles)) if errors.is_empty() => {
+                let (candidate, mut more) = rules::candidate(&member, email, language, roles, self.rules.now);
+                warnings.append(&mut more);
+                Some(candidate)
+            }
+            _ => None,
+        };
+        checked.errors.extend(errors.iter().map(|problem| problem.at(line)));
+        checked.warnings.extend(warnings.iter().map(|warning| warning.at(line)));
+        checked.rows.push(CheckedRow {
+            line,
+            email: candidate.as_ref().map(|c| c.email.to_string()).unwrap_or(raw.email),
+            language: candidate.as_ref().map(|c| c.language.to_string()).unwrap_or(raw.language),
+            member_id: raw.member_id,
+            role_ids: raw.role_ids,
+            candidate,
+        });
+    }
+
+    /// Team Member ID: who the row names (even when they cannot be invited), and the member
+    /// to invite. A member named again on a later line is that line's problem.
+    fn member(&mut self, raw: &RawRow) -> (Option<i64>, std::result::Result<MemberRef, RowProblem>) {
+        if let Some((first_line, named)) = self.first_line_of_member.get(&raw.member_id) {
+            return (*named, Err(RowProblem::DuplicateMember { id: raw.member_id.clone(), first_line: *first_line }));
+        }
+        // The member moves into the row that names it first (an empty id names no one).
+        let found = self.by_id.remove(raw.member_id.as_str());
+        let identified = found.as_ref().map(|member| member.id);
+        if !raw.member_id.is_empty() {
+            self.first_line_of_member.insert(raw.member_id.clone(), (raw.line, identified));
+        }
+        (identified, rules::member(&raw.member_id, found, self.rules.now))
+    }
+
+    /// Email: the address to invite, with what the admin should know about it.
+    fn email(
+        &mut self,
+        raw: &RawRow,
+        parsed: std::result::Result<Email, EmailError>,
+        identified: Option<i64>,
+    ) -> std::result::Result<(Email, Option<RowWarning>), RowProblem> {
+        let email = rules::email(&raw.email, parsed)?;
+        let key = email.key();
+        if let Some(first_line) = self.first_line_of_email.get(&key) {
+            return Err(RowProblem::DuplicateEmail { email: email.to_string(), first_line: *first_line });
+        }
+        self.first_line_of_email.insert(key.clone(), raw.line);
+        // Only a row that names a member can tell that the address is someone else's.
+        let owner = identified.and_then(|row_member| self.by_email.get(&key).filter(|owner| owner.id != row_member));
+        rules::not_taken(&email, owner)?;
+        let warning = rules::sso(&email, self.rules.sso)?;
+        Ok((email, warning))
     }
 }
 
@@ -372,16 +206,8 @@ async fn members_where(
             tenant
                 .members()
                 .select_only()
-                .columns([
-                    member::Column::Id,
-                    member::Column::PublicId,
-                    member::Column::Email,
-                    member::Column::EmailKey,
-                    member::Column::Name,
-                    member::Column::InvitationState,
-                    member::Column::InvitationExpiresAt,
-                ])
-                .filter(crate::db::in_json_list(backend, column, chunk))
+                .columns(MemberRef::COLUMNS)
+                .filter(in_json_list(backend, column, chunk))
                 .into_model::<MemberRef>()
         })
         .collect();

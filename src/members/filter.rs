@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use entity::{member, member_role, role};
 use sea_orm::{
     ColumnTrait, Condition, QueryFilter, QueryOrder, Select,
-    sea_query::{Expr, ExprTrait, LikeExpr, Query},
+    sea_query::{Expr, ExprTrait, Query},
 };
 
-use super::status::{InvitationStatus, state};
 use crate::{
     AppError, Result,
-    domain::{Language, PublicId},
+    db::contains,
+    domain::{InvitationStatus, Language, PublicId},
     pagination::Cursor,
     tenant::Tenant,
 };
@@ -51,12 +51,9 @@ impl MemberFilter {
     /// The tenant's members that pass this filter at time `now`.
     pub fn select(&self, tenant: &Tenant, now: DateTime<Utc>) -> Select<member::Entity> {
         let mut select = tenant.members();
-        if !self.statuses.is_empty() {
-            let mut any = Condition::any();
-            for status in &self.statuses {
-                any = any.add(status_condition(*status, now));
-            }
-            select = select.filter(any);
+        let (state, expires_at) = (member::Column::InvitationState, member::Column::InvitationExpiresAt);
+        if let Some(statuses) = InvitationStatus::any_condition(&self.statuses, state, expires_at, now) {
+            select = select.filter(statuses);
         }
         if !self.role_ids.is_empty() {
             let holders = Query::select()
@@ -80,45 +77,17 @@ impl MemberFilter {
                 select.filter(member::Column::Language.is_in(self.languages.iter().map(|l| l.as_str().to_owned())));
         }
         if let Some(search) = &self.search {
-            let pattern = format!("%{}%", escape_like(search));
             select = select.filter(
                 Condition::any()
-                    .add(member::Column::EmailKey.like(LikeExpr::new(pattern.clone()).escape('\\')))
-                    .add(member::Column::NameKey.like(LikeExpr::new(pattern).escape('\\'))),
+                    .add(member::Column::EmailKey.like(contains(search)))
+                    .add(member::Column::NameKey.like(contains(search))),
             );
         }
         select
     }
 }
 
-fn status_condition(status: InvitationStatus, now: DateTime<Utc>) -> Condition {
-    let state_is = |value: &str| member::Column::InvitationState.eq(value);
-    match status {
-        InvitationStatus::NotInvited => Condition::all().add(state_is(state::NOT_INVITED)),
-        InvitationStatus::Accepted => Condition::all().add(state_is(state::ACCEPTED)),
-        InvitationStatus::Revoked => Condition::all().add(state_is(state::REVOKED)),
-        InvitationStatus::Pending => {
-            Condition::all().add(state_is(state::PENDING)).add(member::Column::InvitationExpiresAt.gt(now))
-        }
-        InvitationStatus::Expired => {
-            Condition::all().add(state_is(state::PENDING)).add(member::Column::InvitationExpiresAt.lte(now))
-        }
-    }
-}
-
-/// `%`, `_` and `\` in a search are meant literally (members and invitations alike).
-pub(crate) fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
-}
-
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MemberOrderField {
     /// When the member was added (ties broken by id): the default.
     #[default]
@@ -128,18 +97,17 @@ pub enum MemberOrderField {
     Name,
 }
 
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OrderDirection {
     #[default]
     Asc,
     Desc,
 }
 
-#[derive(async_graphql::InputObject, Debug, Clone, Copy, Default)]
+/// The order of a members list: a field, then the row id to break ties.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct MemberOrder {
-    #[graphql(default)]
     pub field: MemberOrderField,
-    #[graphql(default)]
     pub direction: OrderDirection,
 }
 

@@ -1,33 +1,39 @@
-//! Team members: the people of an organization, with their email, language and roles.
-//! Invitations (elsewhere) move their invitation state.
+//! Team members: the people of an organization, with their email, name, language and roles.
+//! Invitations (elsewhere) move their invitation state, through [`state::move_state`].
+//!
+//! - this file: creating (one or thousands at once), updating and deleting members;
+//! - [`list`]: pages, counts and the relations lists show (roles, members by row id);
+//! - [`filter`]: which members a list or an export shows, and in which order;
+//! - [`state`]: the one function that moves a member's invitation state;
+//! - [`export`]: the members export's rows.
 
+pub mod export;
 pub mod filter;
-pub mod status;
+pub mod list;
+pub mod state;
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{member, member_role, role};
+use entity::{InvitationState, member, member_role, role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter,
+    QuerySelect, Set, TransactionTrait,
 };
 
 pub use filter::{MemberFilter, MemberOrder, MemberOrderField, OrderDirection};
-pub use status::InvitationStatus;
+pub use list::{MemberPage, by_ids, count, page, roles_of};
 
 use crate::{
     AppError, Result,
     db::in_json_list,
-    domain::{Email, Language, PublicId, SupportedLanguages},
+    domain::{DisplayName, Email, Language, PublicId, SupportedLanguages},
     error::is_public_id_collision,
-    pagination::Cursor,
+    limits::MEMBERS_PER_CALL,
     roles,
     tenant::Tenant,
 };
 
-/// Most members one `createMembers` call takes: a whole department, in one transaction.
-pub const MAX_BATCH: usize = 5_000;
 /// Rows per INSERT: well under SQLite's and PostgreSQL's limits on bound parameters.
 const INSERT_CHUNK: usize = 1_000;
 
@@ -35,7 +41,7 @@ const INSERT_CHUNK: usize = 1_000;
 #[derive(Debug, Clone)]
 pub struct NewMember {
     pub email: Email,
-    pub name: Option<String>,
+    pub name: Option<DisplayName>,
     pub language: Language,
     pub role_ids: Vec<String>,
 }
@@ -52,7 +58,8 @@ impl NewMember {
     /// Parses a member's fields; errors name the field under `prefix` (`input`, `input[3]`).
     pub fn parse(prefix: &str, fields: MemberFields<'_>, languages: &SupportedLanguages) -> Result<Self> {
         let email = Email::parse(fields.email).map_err(|err| AppError::bad_input(format!("{prefix}.email"), err))?;
-        let name = parse_name(&format!("{prefix}.name"), fields.name)?;
+        let name = DisplayName::parse_optional(fields.name)
+            .map_err(|err| AppError::bad_input(format!("{prefix}.name"), format!("the name {err}")))?;
         let language = match fields.language {
             Some(tag) => languages.parse(tag).map_err(|err| AppError::bad_input(format!("{prefix}.language"), err))?,
             None => languages.default_language().clone(),
@@ -61,19 +68,13 @@ impl NewMember {
     }
 }
 
-pub fn parse_name(field: &str, input: Option<&str>) -> Result<Option<String>> {
-    let Some(name) = input.map(str::trim).filter(|name| !name.is_empty()) else { return Ok(None) };
-    if name.chars().count() > 200 {
-        return Err(AppError::bad_input(field, "keep names under 200 characters"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::bad_input(field, "a name cannot hold control characters or line breaks"));
-    }
-    Ok(Some(name.to_owned()))
-}
-
 fn email_taken(email: &str) -> String {
     format!("a member with email `{email}` already exists in this organization")
+}
+
+/// `name` lower-cased, or '' without a name: the sort key for ordering by name.
+fn name_key(name: Option<&DisplayName>) -> String {
+    name.map(|name| name.as_str().to_lowercase()).unwrap_or_default()
 }
 
 /// Creates one member with their roles.
@@ -99,12 +100,29 @@ pub async fn create_many(
     now: DateTime<Utc>,
     field_of: impl Fn(usize) -> String,
 ) -> Result<Vec<member::Model>> {
-    if news.len() > MAX_BATCH {
+    if news.len() > MEMBERS_PER_CALL {
         return Err(AppError::bad_input(
             "input",
-            format!("send at most {MAX_BATCH} members per call, got {}", news.len()),
+            format!("send at most {MEMBERS_PER_CALL} members per call, got {}", news.len()),
         ));
     }
+    let first_index = first_index_of_each_email(&news, &field_of)?;
+    let txn = db.begin().await?;
+    let known_roles = known_roles(&txn, tenant, &news, &field_of).await?;
+    refuse_taken_emails(&txn, tenant, &first_index, &field_of).await?;
+    let mut created = Vec::with_capacity(news.len());
+    for chunk in news.chunks(INSERT_CHUNK) {
+        created.extend(insert_chunk(&txn, tenant, chunk, &known_roles, now).await?);
+    }
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Each address's first input, by email key; an address given twice is refused.
+fn first_index_of_each_email(
+    news: &[NewMember],
+    field_of: &impl Fn(usize) -> String,
+) -> Result<HashMap<String, usize>> {
     let mut first_index: HashMap<String, usize> = HashMap::new();
     for (index, new) in news.iter().enumerate() {
         if let Some(first) = first_index.insert(new.email.key(), index) {
@@ -114,31 +132,50 @@ pub async fn create_many(
             ));
         }
     }
-    let all_role_ids: Vec<String> = news
+    Ok(first_index)
+}
+
+/// The tenant's roles the inputs name, by public id; an unknown one is refused.
+async fn known_roles(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    news: &[NewMember],
+    field_of: &impl Fn(usize) -> String,
+) -> Result<HashMap<String, i64>> {
+    let wanted: Vec<String> = news
         .iter()
         .flat_map(|new| new.role_ids.iter().map(|id| id.trim().to_owned()))
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let txn = db.begin().await?;
-    let known_roles: HashMap<String, i64> = tenant
+    let known: HashMap<String, i64> = tenant
         .roles()
-        .filter(role::Column::PublicId.is_in(all_role_ids.clone()))
-        .all(&txn)
+        .filter(role::Column::PublicId.is_in(wanted))
+        .all(db)
         .await?
         .into_iter()
         .map(|role| (role.public_id, role.id))
         .collect();
     for (index, new) in news.iter().enumerate() {
-        if let Some(unknown) = new.role_ids.iter().find(|id| !known_roles.contains_key(id.trim())) {
+        if let Some(unknown) = new.role_ids.iter().find(|id| !known.contains_key(id.trim())) {
             return Err(AppError::bad_input(
                 format!("{}.roleIds", field_of(index)),
                 format!("unknown role id `{}`; the `roles` query lists this organization's roles", unknown.trim()),
             ));
         }
     }
+    Ok(known)
+}
+
+/// Refuses the batch when any of its addresses is already a member's, naming the first input.
+async fn refuse_taken_emails(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    first_index: &HashMap<String, usize>,
+    field_of: &impl Fn(usize) -> String,
+) -> Result<()> {
     let keys: Vec<String> = first_index.keys().cloned().collect();
-    let backend = txn.get_database_backend();
+    let backend = db.get_database_backend();
     for chunk in keys.chunks(INSERT_CHUNK) {
         // All matches rather than `LIMIT 1`: without statistics on a freshly filled table,
         // PostgreSQL plans a limited semi-join as a nested loop over the whole list per member.
@@ -148,22 +185,15 @@ pub async fn create_many(
             .columns([member::Column::EmailKey, member::Column::Email])
             .filter(in_json_list(backend, member::Column::EmailKey, chunk))
             .into_tuple()
-            .all(&txn)
+            .all(db)
             .await?;
-        // The first input that names a taken address.
         if let Some((index, email)) =
             existing.iter().filter_map(|(key, email)| Some((*first_index.get(key)?, email))).min()
         {
             return Err(AppError::Conflict(format!("{}.email: {}", field_of(index), email_taken(email))));
         }
     }
-
-    let mut created = Vec::with_capacity(news.len());
-    for chunk in news.chunks(INSERT_CHUNK) {
-        created.extend(insert_chunk(&txn, tenant, chunk, &known_roles, now).await?);
-    }
-    txn.commit().await?;
-    Ok(created)
+    Ok(())
 }
 
 /// Inserts members and their roles; on the rare public-id collision, tries again with new ids.
@@ -182,10 +212,10 @@ async fn insert_chunk(
             organization_id: Set(tenant.organization_id()),
             email: Set(new.email.as_str().to_owned()),
             email_key: Set(new.email.key()),
-            name: Set(new.name.clone()),
-            name_key: Set(new.name.as_deref().unwrap_or_default().to_lowercase()),
+            name: Set(new.name.as_ref().map(|name| name.as_str().to_owned())),
+            name_key: Set(name_key(new.name.as_ref())),
             language: Set(new.language.as_str().to_owned()),
-            invitation_state: Set(status::state::NOT_INVITED.to_owned()),
+            invitation_state: Set(InvitationState::NotInvited),
             invitation_expires_at: Set(None),
             accepted_at: Set(None),
             created_at: Set(now),
@@ -211,20 +241,15 @@ async fn insert_chunk(
         .map(|member| (member.public_id.clone(), member))
         .collect();
     let created: Vec<member::Model> = ids.iter().filter_map(|id| by_public_id.remove(id)).collect();
-    let links: Vec<member_role::ActiveModel> = created
-        .iter()
-        .zip(chunk)
-        .flat_map(|(member, new)| {
-            let mut seen = HashSet::new();
-            new.role_ids
-                .iter()
-                .filter_map(|id| role_ids.get(id.trim()).copied())
-                .filter(move |role_id| seen.insert(*role_id))
-                .map(move |role_id| member_role::ActiveModel { member_id: Set(member.id), role_id: Set(role_id) })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    insert_member_roles(txn, links).await?;
+    let links = created.iter().zip(chunk).flat_map(|(member, new)| {
+        let mut seen = HashSet::new();
+        new.role_ids
+            .iter()
+            .filter_map(|id| role_ids.get(id.trim()).copied())
+            .filter(move |role_id| seen.insert(*role_id))
+            .map(move |role_id| member_role::ActiveModel { member_id: Set(member.id), role_id: Set(role_id) })
+    });
+    insert_member_roles(txn, links.collect()).await?;
     Ok(created)
 }
 
@@ -240,7 +265,7 @@ async fn insert_member_roles(txn: &impl ConnectionTrait, links: Vec<member_role:
 pub struct MemberChanges {
     pub email: Option<Email>,
     /// `Some(None)` removes the name.
-    pub name: Option<Option<String>>,
+    pub name: Option<Option<DisplayName>>,
     pub language: Option<Language>,
     /// Replaces the member's roles.
     pub role_ids: Option<Vec<String>>,
@@ -267,8 +292,8 @@ pub async fn update(
         active.email_key = Set(email.key());
     }
     if let Some(name) = changes.name {
-        active.name_key = Set(name.as_deref().unwrap_or_default().to_lowercase());
-        active.name = Set(name);
+        active.name_key = Set(name_key(name.as_ref()));
+        active.name = Set(name.map(DisplayName::into_inner));
     }
     if let Some(language) = &changes.language {
         active.language = Set(language.as_str().to_owned());
@@ -295,59 +320,4 @@ pub async fn delete(db: &impl ConnectionTrait, tenant: &Tenant, id: &str) -> Res
     let public_id = member.public_id.clone();
     member.delete(db).await?;
     Ok(public_id)
-}
-
-/// One page of members in `order`, after `after`.
-pub struct MemberPage {
-    pub members: Vec<member::Model>,
-    pub has_next_page: bool,
-}
-
-#[tracing::instrument(skip(db, filter))]
-pub async fn page(
-    db: &impl ConnectionTrait,
-    tenant: &Tenant,
-    filter: &MemberFilter,
-    order: MemberOrder,
-    first: u64,
-    after: Option<&Cursor>,
-    now: DateTime<Utc>,
-) -> Result<MemberPage> {
-    // One row more than asked tells whether another page follows.
-    let mut members = order.apply(filter.select(tenant, now), after).limit(first + 1).all(db).await?;
-    let has_next_page = members.len() as u64 > first;
-    members.truncate(first as usize);
-    Ok(MemberPage { members, has_next_page })
-}
-
-pub async fn count(
-    db: &impl ConnectionTrait,
-    tenant: &Tenant,
-    filter: &MemberFilter,
-    now: DateTime<Utc>,
-) -> Result<u64> {
-    Ok(filter.select(tenant, now).count(db).await?)
-}
-
-/// The roles of each of these members, by name, in one statement.
-pub async fn roles_of(
-    db: &impl ConnectionTrait,
-    tenant: &Tenant,
-    member_ids: &[i64],
-) -> Result<HashMap<i64, Vec<role::Model>>> {
-    let rows = member_role::Entity::find()
-        .find_also_related(role::Entity)
-        .filter(member_role::Column::MemberId.is_in(member_ids.iter().copied()))
-        .filter(role::Column::OrganizationId.eq(tenant.organization_id()))
-        .order_by_asc(role::Column::NameKey)
-        .order_by_asc(role::Column::Id)
-        .all(db)
-        .await?;
-    let mut roles: HashMap<i64, Vec<role::Model>> = HashMap::new();
-    for (link, role) in rows {
-        if let Some(role) = role {
-            roles.entry(link.member_id).or_default().push(role);
-        }
-    }
-    Ok(roles)
 }

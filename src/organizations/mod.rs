@@ -5,23 +5,23 @@ use chrono::{DateTime, Utc};
 use entity::organization;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
-use crate::{AppError, Result, domain::Slug, tenant::Tenant};
+use crate::{
+    AppError, Result,
+    domain::{DisplayName, Slug},
+    tenant::Tenant,
+};
 
 pub const DEFAULT_SLUG: &str = "default";
 
 pub async fn create(
     db: &impl ConnectionTrait,
     slug: &Slug,
-    name: &str,
+    name: &DisplayName,
     now: DateTime<Utc>,
 ) -> Result<organization::Model> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::bad_input("name", "give the organization a name of 1 to 200 characters"));
-    }
     organization::ActiveModel {
         slug: Set(slug.as_str().to_owned()),
-        name: Set(name.to_owned()),
+        name: Set(name.as_str().to_owned()),
         created_at: Set(now),
         ..Default::default()
     }

@@ -11,32 +11,30 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use crate::{AppError, Result, domain::PublicId, error::is_public_id_collision, tenant::Tenant};
+use crate::{
+    AppError, Result,
+    domain::{PublicId, RoleName},
+    error::is_public_id_collision,
+    limits::DESCRIPTION_CHARS,
+    tenant::Tenant,
+};
 
-/// A role's name and description, parsed.
-#[derive(Debug, Clone)]
-pub struct RoleName(String);
-
-impl RoleName {
-    pub fn parse(field: &str, input: &str) -> Result<Self> {
-        let name = input.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::bad_input(field, "give the role a name of 1 to 100 characters"));
-        }
-        Ok(Self(name.to_owned()))
-    }
-}
-
+/// A role's description, trimmed; blank means none.
 pub fn parse_description(field: &str, input: Option<&str>) -> Result<Option<String>> {
     let Some(text) = input.map(str::trim).filter(|text| !text.is_empty()) else { return Ok(None) };
-    if text.chars().count() > 1000 {
-        return Err(AppError::bad_input(field, "keep the description under 1000 characters"));
+    if text.chars().count() > DESCRIPTION_CHARS {
+        return Err(AppError::bad_input(field, format!("keep the description under {DESCRIPTION_CHARS} characters")));
     }
     Ok(Some(text.to_owned()))
 }
 
+/// A role's name as a client sends it, parsed; errors name `field`.
+pub fn parse_name(field: &str, input: &str) -> Result<RoleName> {
+    RoleName::parse(input).map_err(|err| AppError::bad_input(field, format!("the role's name {err}")))
+}
+
 fn name_taken(name: &RoleName) -> impl FnOnce() -> String + '_ {
-    move || format!("a role named `{}` already exists", name.0)
+    move || format!("a role named `{name}` already exists")
 }
 
 #[tracing::instrument(skip(db))]
@@ -56,8 +54,8 @@ pub async fn create(
         let inserted = role::ActiveModel {
             public_id: Set(PublicId::generate().into_inner()),
             organization_id: Set(tenant.organization_id()),
-            name: Set(name.0.clone()),
-            name_key: Set(name.0.to_lowercase()),
+            name: Set(name.as_str().to_owned()),
+            name_key: Set(name.key()),
             description: Set(description.clone()),
             created_at: Set(now),
             ..Default::default()
@@ -83,8 +81,8 @@ pub async fn update(
     let role = tenant.role(db, id).await?;
     let mut active: role::ActiveModel = role.into();
     if let Some(name) = &name {
-        active.name = Set(name.0.clone());
-        active.name_key = Set(name.0.to_lowercase());
+        active.name = Set(name.as_str().to_owned());
+        active.name_key = Set(name.key());
     }
     if let Some(description) = description {
         active.description = Set(description);

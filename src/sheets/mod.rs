@@ -7,7 +7,7 @@ pub mod reader;
 
 use std::borrow::Cow;
 
-pub use problem::{SheetProblem, codes, columns};
+pub use problem::{Code, Column, SheetProblem};
 pub use reader::{RawRow, ReadSheet};
 
 /// The UTF-8 byte-order mark: Excel reads a CSV as UTF-8 only when it starts with one.

@@ -2,55 +2,122 @@
 //! person sees in their spreadsheet (the header is line 1; 0 where no line applies), the
 //! column, a stable code and a message that says how to fix it.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-/// Stable codes of sheet problems. Never rename one.
-pub mod codes {
-    pub const UNKNOWN_MEMBER: &str = "UNKNOWN_MEMBER";
-    pub const INVALID_EMAIL: &str = "INVALID_EMAIL";
-    pub const EMAIL_DOMAIN_NOT_IN_SSO: &str = "EMAIL_DOMAIN_NOT_IN_SSO";
-    pub const EMAIL_TAKEN: &str = "EMAIL_TAKEN";
-    pub const DUPLICATE_MEMBER: &str = "DUPLICATE_MEMBER";
-    pub const DUPLICATE_EMAIL: &str = "DUPLICATE_EMAIL";
-    pub const UNSUPPORTED_LANGUAGE: &str = "UNSUPPORTED_LANGUAGE";
-    pub const UNKNOWN_ROLE: &str = "UNKNOWN_ROLE";
-    pub const MISSING_VALUE: &str = "MISSING_VALUE";
-    pub const ALREADY_ACCEPTED: &str = "ALREADY_ACCEPTED";
-    pub const EMPTY_SHEET: &str = "EMPTY_SHEET";
-    pub const MISSING_COLUMN: &str = "MISSING_COLUMN";
-    pub const UNREADABLE_ENCODING: &str = "UNREADABLE_ENCODING";
-    pub const TOO_MANY_ROWS: &str = "TOO_MANY_ROWS";
-    pub const TOO_LARGE: &str = "TOO_LARGE";
-    /// Warnings: what was converted or will happen, nothing that stops issuing.
-    pub const CONVERTED: &str = "CONVERTED";
-    pub const REISSUE: &str = "REISSUE";
-    pub const EMAIL_CHANGED: &str = "EMAIL_CHANGED";
-    pub const EMAIL_DOMAIN_OUTSIDE_SSO: &str = "EMAIL_DOMAIN_OUTSIDE_SSO";
+/// The stable codes of sheet problems, as clients read them (`UNKNOWN_MEMBER`). Never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    UnknownMember,
+    InvalidEmail,
+    EmailDomainNotInSso,
+    EmailTaken,
+    DuplicateMember,
+    DuplicateEmail,
+    UnsupportedLanguage,
+    UnknownRole,
+    MissingValue,
+    AlreadyAccepted,
+    EmptySheet,
+    MissingColumn,
+    UnreadableEncoding,
+    TooManyRows,
+    TooLarge,
+    // Warnings: what was converted or will happen, nothing that stops issuing.
+    Converted,
+    Reissue,
+    EmailChanged,
+    EmailDomainOutsideSso,
 }
 
-/// The sheet's column names, as problems name them.
-pub mod columns {
-    pub const MEMBER_ID: &str = "Team Member ID";
-    pub const EMAIL: &str = "Email";
-    pub const LANGUAGE: &str = "Language";
-    pub const ROLE_IDS: &str = "Role IDs";
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownMember => "UNKNOWN_MEMBER",
+            Self::InvalidEmail => "INVALID_EMAIL",
+            Self::EmailDomainNotInSso => "EMAIL_DOMAIN_NOT_IN_SSO",
+            Self::EmailTaken => "EMAIL_TAKEN",
+            Self::DuplicateMember => "DUPLICATE_MEMBER",
+            Self::DuplicateEmail => "DUPLICATE_EMAIL",
+            Self::UnsupportedLanguage => "UNSUPPORTED_LANGUAGE",
+            Self::UnknownRole => "UNKNOWN_ROLE",
+            Self::MissingValue => "MISSING_VALUE",
+            Self::AlreadyAccepted => "ALREADY_ACCEPTED",
+            Self::EmptySheet => "EMPTY_SHEET",
+            Self::MissingColumn => "MISSING_COLUMN",
+            Self::UnreadableEncoding => "UNREADABLE_ENCODING",
+            Self::TooManyRows => "TOO_MANY_ROWS",
+            Self::TooLarge => "TOO_LARGE",
+            Self::Converted => "CONVERTED",
+            Self::Reissue => "REISSUE",
+            Self::EmailChanged => "EMAIL_CHANGED",
+            Self::EmailDomainOutsideSso => "EMAIL_DOMAIN_OUTSIDE_SSO",
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// The invitation sheet's columns, named as its header names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    MemberId,
+    Email,
+    Language,
+    RoleIds,
+}
+
+impl Column {
+    pub const ALL: [Self; 4] = [Self::MemberId, Self::Email, Self::Language, Self::RoleIds];
+
+    pub fn header(self) -> &'static str {
+        match self {
+            Self::MemberId => "Team Member ID",
+            Self::Email => "Email",
+            Self::Language => "Language",
+            Self::RoleIds => "Role IDs",
+        }
+    }
+}
+
+impl Serialize for Column {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.header())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SheetProblem {
     pub line: u32,
-    pub column: Option<String>,
-    pub code: &'static str,
+    pub column: Option<Column>,
+    pub code: Code,
     pub message: String,
 }
 
 impl SheetProblem {
-    pub fn new(line: u32, column: Option<&str>, code: &'static str, message: impl Into<String>) -> Self {
-        Self { line, column: column.map(str::to_owned), code, message: message.into() }
+    pub fn new(line: u32, column: Option<Column>, code: Code, message: impl Into<String>) -> Self {
+        Self { line, column, code, message: message.into() }
     }
 
     /// A problem of the whole sheet (no line, no column).
-    pub fn sheet(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn sheet(code: Code, message: impl Into<String>) -> Self {
         Self::new(0, None, code, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_clients_read_it() {
+        let problem = SheetProblem::new(7, Some(Column::RoleIds), Code::UnknownRole, "no such role");
+        assert_eq!(
+            serde_json::to_value(&problem).unwrap(),
+            serde_json::json!({ "line": 7, "column": "Role IDs", "code": "UNKNOWN_ROLE", "message": "no such role" })
+        );
     }
 }

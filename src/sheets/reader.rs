@@ -14,10 +14,8 @@
 
 use std::borrow::Cow;
 
-use super::problem::{SheetProblem, codes, columns};
-
-pub const MAX_BYTES: usize = 50 * 1024 * 1024;
-pub const MAX_ROWS: usize = 200_000;
+use super::problem::{Code, Column, SheetProblem};
+use crate::limits::{SHEET_BYTES as MAX_BYTES, SHEET_ROWS as MAX_ROWS};
 
 /// One data row, cells trimmed, role ids split.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +37,7 @@ pub struct ReadSheet {
 pub fn read(bytes: &[u8]) -> Result<ReadSheet, Vec<SheetProblem>> {
     if bytes.len() > MAX_BYTES {
         return Err(vec![SheetProblem::sheet(
-            codes::TOO_LARGE,
+            Code::TooLarge,
             format!(
                 "the sheet is {:.1} MB; the most accepted is {} MB: split it into several sheets",
                 bytes.len() as f64 / 1_048_576.0,
@@ -49,93 +47,100 @@ pub fn read(bytes: &[u8]) -> Result<ReadSheet, Vec<SheetProblem>> {
     }
     let mut warnings = Vec::new();
     let (text, converted) = decode(bytes).map_err(|problem| vec![problem])?;
-    if let Some(message) = converted {
-        warnings.push(SheetProblem::sheet(codes::CONVERTED, message));
-    }
+    warnings.extend(converted.map(|message| SheetProblem::sheet(Code::Converted, message)));
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let text = normalise_line_ends(text, &mut warnings);
     if text.trim().is_empty() {
         return Err(vec![empty_sheet()]);
     }
-
     let delimiter = sniff_delimiter(&text);
     match delimiter {
         b';' => warnings.push(SheetProblem::sheet(
-            codes::CONVERTED,
+            Code::Converted,
             "the sheet is separated by semicolons (`;`), as Excel saves CSV in many regions; read as such",
         )),
-        b'\t' => warnings.push(SheetProblem::sheet(codes::CONVERTED, "the sheet is separated by tabs; read as such")),
+        b'\t' => warnings.push(SheetProblem::sheet(Code::Converted, "the sheet is separated by tabs; read as such")),
         _ => {}
     }
-
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
-    // Text lines are counted from byte offsets (the reader's own line count skips blank
-    // lines); line breaks inside quoted cells are text lines but not spreadsheet rows.
-    let mut counted_to = 0usize;
-    let mut text_line: u64 = 1;
-    let mut embedded_breaks: u64 = 0;
-    let mut header: Option<Header> = None;
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
-            // With `flexible` and valid UTF-8 the reader has nothing left to refuse; stop
-            // cleanly rather than guess if it ever does.
-            Err(err) => {
-                return Err(vec![SheetProblem::sheet(
-                    codes::UNREADABLE_ENCODING,
-                    format!("the sheet could not be read as CSV: {err}"),
-                )]);
-            }
-        };
-        let mut start =
-            record.position().map(|p| p.byte() as usize).unwrap_or(counted_to).clamp(counted_to, text.len());
-        // The reader's position is where it began looking, before the blank lines it skipped.
-        while text.as_bytes().get(start) == Some(&b'\n') {
-            start += 1;
-        }
-        text_line += text.as_bytes()[counted_to..start].iter().filter(|b| **b == b'\n').count() as u64;
-        counted_to = start;
-        let line = text_line.saturating_sub(embedded_breaks).min(u32::MAX as u64) as u32;
-        embedded_breaks += record.iter().map(|cell| cell.matches('\n').count() as u64).sum::<u64>();
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        let Some(header) = &header else {
-            header = Some(Header::parse(&record, &mut warnings)?);
-            continue;
-        };
-        if rows.len() == MAX_ROWS {
-            return Err(vec![SheetProblem::sheet(
-                codes::TOO_MANY_ROWS,
-                format!("the sheet has more than {MAX_ROWS} rows; split it into several sheets"),
-            )]);
-        }
-        let cell = |index: usize| record.get(index).map(str::trim).unwrap_or_default().to_owned();
-        rows.push(RawRow {
-            line,
-            member_id: cell(header.member_id),
-            email: cell(header.email),
-            language: cell(header.language),
-            role_ids: split_role_ids(&cell(header.role_ids)),
-        });
-    }
+    let rows = read_rows(&text, delimiter, &mut warnings)?;
     if rows.is_empty() {
         return Err(vec![empty_sheet()]);
     }
     Ok(ReadSheet { rows, warnings })
 }
 
+/// The header, then every non-blank row under it, each with its spreadsheet line.
+fn read_rows(text: &str, delimiter: u8, warnings: &mut Vec<SheetProblem>) -> Result<Vec<RawRow>, Vec<SheetProblem>> {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut lines = LineCounter::new(text);
+    let mut header: Option<Header> = None;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        // With `flexible` and valid UTF-8 the reader has nothing left to refuse; stop cleanly
+        // rather than guess if it ever does.
+        let record = record.map_err(|err| vec![unreadable(format!("the sheet could not be read as CSV: {err}"))])?;
+        let line = lines.line_of(&record);
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        let Some(header) = &header else {
+            header = Some(Header::parse(&record, warnings)?);
+            continue;
+        };
+        if rows.len() == MAX_ROWS {
+            return Err(vec![SheetProblem::sheet(
+                Code::TooManyRows,
+                format!("the sheet has more than {MAX_ROWS} rows; split it into several sheets"),
+            )]);
+        }
+        rows.push(header.row(line, &record));
+    }
+    Ok(rows)
+}
+
+/// Spreadsheet line numbers, counted from the reader's byte offsets (its own line count skips
+/// blank lines); line breaks inside quoted cells are text lines but not spreadsheet rows.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    counted_to: usize,
+    text_line: u64,
+    embedded_breaks: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { text: text.as_bytes(), counted_to: 0, text_line: 1, embedded_breaks: 0 }
+    }
+
+    /// The line `record` starts on; records must come in order.
+    fn line_of(&mut self, record: &csv::StringRecord) -> u32 {
+        let mut start = record
+            .position()
+            .map(|p| p.byte() as usize)
+            .unwrap_or(self.counted_to)
+            .clamp(self.counted_to, self.text.len());
+        // The reader's position is where it began looking, before the blank lines it skipped.
+        while self.text.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        self.text_line += self.text[self.counted_to..start].iter().filter(|b| **b == b'\n').count() as u64;
+        self.counted_to = start;
+        let line = self.text_line.saturating_sub(self.embedded_breaks).min(u32::MAX as u64) as u32;
+        self.embedded_breaks += record.iter().map(|cell| cell.matches('\n').count() as u64).sum::<u64>();
+        line
+    }
+}
+
 fn empty_sheet() -> SheetProblem {
     SheetProblem::sheet(
-        codes::EMPTY_SHEET,
+        Code::EmptySheet,
         "the sheet has no rows to read: put the header `Team Member ID,Email,Language,Role IDs` on line 1 and one member per line below it",
     )
 }
 
 fn unreadable(message: impl Into<String>) -> SheetProblem {
-    SheetProblem::sheet(codes::UNREADABLE_ENCODING, message)
+    SheetProblem::sheet(Code::UnreadableEncoding, message)
 }
 
 /// The sheet as text, and what was converted to get it.
@@ -209,7 +214,7 @@ fn normalise_line_ends<'a>(text: &'a str, warnings: &mut Vec<SheetProblem>) -> C
     if unified.contains('\r') {
         if !unified.contains('\n') {
             warnings.push(SheetProblem::sheet(
-                codes::CONVERTED,
+                Code::Converted,
                 "the sheet ends its lines with CR only (old Mac format); read as such",
             ));
         }
@@ -258,11 +263,11 @@ struct Header {
 
 impl Header {
     fn parse(record: &csv::StringRecord, warnings: &mut Vec<SheetProblem>) -> Result<Self, Vec<SheetProblem>> {
-        let wanted: [(&str, &[&str]); 4] = [
-            (columns::MEMBER_ID, &["teammemberid", "teammemberids", "memberid", "memberids"]),
-            (columns::EMAIL, &["email", "emails", "emailaddress", "e-mail"]),
-            (columns::LANGUAGE, &["language", "languages", "lang", "locale"]),
-            (columns::ROLE_IDS, &["roleids", "roleid"]),
+        let wanted: [(Column, &[&str]); 4] = [
+            (Column::MemberId, &["teammemberid", "teammemberids", "memberid", "memberids"]),
+            (Column::Email, &["email", "emails", "emailaddress", "e-mail"]),
+            (Column::Language, &["language", "languages", "lang", "locale"]),
+            (Column::RoleIds, &["roleids", "roleid"]),
         ];
         let names: Vec<String> = record.iter().map(normalise_header).collect();
         let mut found = [None; 4];
@@ -273,8 +278,8 @@ impl Header {
                 warnings.push(SheetProblem::new(
                     1,
                     Some(column),
-                    codes::CONVERTED,
-                    format!("the sheet has two `{column}` columns; the first one is read"),
+                    Code::Converted,
+                    format!("the sheet has two `{}` columns; the first one is read", column.header()),
                 ));
             }
         }
@@ -290,11 +295,27 @@ impl Header {
                 SheetProblem::new(
                     1,
                     Some(column),
-                    codes::MISSING_COLUMN,
-                    format!("line 1 must be the header with a `{column}` column (it has {seen}); the header is `Team Member ID,Email,Language,Role IDs`"),
+                    Code::MissingColumn,
+                    format!(
+                        "line 1 must be the header with a `{}` column (it has {seen}); the header is `Team Member ID,Email,Language,Role IDs`",
+                        column.header()
+                    ),
                 )
             })
             .collect())
+    }
+}
+
+impl Header {
+    fn row(&self, line: u32, record: &csv::StringRecord) -> RawRow {
+        let cell = |index: usize| record.get(index).map(str::trim).unwrap_or_default().to_owned();
+        RawRow {
+            line,
+            member_id: cell(self.member_id),
+            email: cell(self.email),
+            language: cell(self.language),
+            role_ids: split_role_ids(&cell(self.role_ids)),
+        }
     }
 }
 
@@ -317,7 +338,7 @@ mod tests {
         read(bytes).unwrap_or_else(|problems| panic!("{problems:?}"))
     }
 
-    fn codes_of(bytes: &[u8]) -> Vec<&'static str> {
+    fn codes_of(bytes: &[u8]) -> Vec<Code> {
         read(bytes).unwrap_err().iter().map(|p| p.code).collect()
     }
 
@@ -419,25 +440,25 @@ mod tests {
     #[test]
     fn missing_columns_are_named() {
         let problems = read(b"Team Member ID,Email,Roles\nA,a@x.io,Manager\n").unwrap_err();
-        let missing: Vec<(&str, u32)> = problems.iter().map(|p| (p.column.as_deref().unwrap(), p.line)).collect();
+        let missing: Vec<(&str, u32)> = problems.iter().map(|p| (p.column.unwrap().header(), p.line)).collect();
         assert_eq!(missing, [("Language", 1), ("Role IDs", 1)]);
-        assert!(problems.iter().all(|p| p.code == codes::MISSING_COLUMN));
+        assert!(problems.iter().all(|p| p.code == Code::MissingColumn));
         assert!(problems[0].message.contains("`Roles`"));
     }
 
     #[test]
     fn empty_unreadable_and_oversized_sheets() {
-        assert_eq!(codes_of(b""), [codes::EMPTY_SHEET]);
-        assert_eq!(codes_of(b"\xEF\xBB\xBF\r\n\r\n"), [codes::EMPTY_SHEET]);
-        assert_eq!(codes_of(format!("{HEADER}\r\n,,,\r\n").as_bytes()), [codes::EMPTY_SHEET]);
-        assert_eq!(codes_of(b"PK\x03\x04\x14\x00\x06\x00"), [codes::UNREADABLE_ENCODING]);
-        assert_eq!(codes_of(b"\xEF\xBB\xBFTeam\xFF"), [codes::UNREADABLE_ENCODING]);
-        assert_eq!(codes_of(&vec![b'a'; MAX_BYTES + 1]), [codes::TOO_LARGE]);
+        assert_eq!(codes_of(b""), [Code::EmptySheet]);
+        assert_eq!(codes_of(b"\xEF\xBB\xBF\r\n\r\n"), [Code::EmptySheet]);
+        assert_eq!(codes_of(format!("{HEADER}\r\n,,,\r\n").as_bytes()), [Code::EmptySheet]);
+        assert_eq!(codes_of(b"PK\x03\x04\x14\x00\x06\x00"), [Code::UnreadableEncoding]);
+        assert_eq!(codes_of(b"\xEF\xBB\xBFTeam\xFF"), [Code::UnreadableEncoding]);
+        assert_eq!(codes_of(&vec![b'a'; MAX_BYTES + 1]), [Code::TooLarge]);
         let mut many = format!("{HEADER}\n");
         for i in 0..=MAX_ROWS {
             many.push_str(&format!("m{i},a{i}@x.io,en,r\n"));
         }
-        assert_eq!(codes_of(many.as_bytes()), [codes::TOO_MANY_ROWS]);
+        assert_eq!(codes_of(many.as_bytes()), [Code::TooManyRows]);
     }
 
     proptest::proptest! {

@@ -28,6 +28,10 @@ async fn token_create_prints_only_a_working_token() {
     );
     let response = app.gql_as(Some(token), "{ viewer { name } }", json!({})).await;
     assert_eq!(response["data"]["viewer"]["name"], "ci");
+    let trail = app.ok("{ auditEvents { nodes { actor action details } } }", json!({})).await;
+    let created = &trail["auditEvents"]["nodes"][0];
+    assert_eq!((created["action"].as_str(), created["details"]["name"].as_str()), (Some("token.created"), Some("ci")));
+    assert!(created["actor"].as_str().unwrap().starts_with("cli"), "the operator is the actor: {created}");
 
     let output = muster(app.database.url(), &["token", "create", "--org", "nope", "--name", "ci"]);
     assert!(!output.status.success());

@@ -57,8 +57,16 @@ async fn reissuing_revokes_the_old_link() {
         )
         .await;
     assert_eq!(data["invitations"]["nodes"], json!([{ "status": "PENDING" }, { "status": "REVOKED" }]), "newest first");
+    let by_batch = "query($id: ID!) { invitations(filter: { batchId: $id }) { nodes { status batchId } } }";
+    let data = app.ok(by_batch, json!({ "id": first["batchId"] })).await;
+    assert_eq!(data["invitations"]["nodes"], json!([{ "status": "REVOKED", "batchId": first["batchId"] }]));
+    let other = app.create_members(1, &[]).await;
+    let data = app.ok(INVITATIONS_OF, json!({ "id": other[0] })).await;
+    assert_eq!(data["invitations"]["nodes"], json!([]), "another member's filter finds none of these");
     assert!(app.accept(&new).await.get("errors").is_none());
 }
+
+const INVITATIONS_OF: &str = "query($id: ID!) { invitations(filter: { memberId: $id }) { nodes { status } } }";
 
 #[tokio::test]
 async fn invite_one_member_revoke_and_resend() {
@@ -438,4 +446,20 @@ async fn a_member_who_accepts_meanwhile_stops_the_sheet() {
     let data = app.ok("{ invitations { totalCount } }", json!({})).await;
     assert_eq!(data["invitations"]["totalCount"], 0, "nothing issued");
     assert_eq!(app.member_status(&f.members[1]).await, "NOT_INVITED");
+}
+
+#[tokio::test]
+async fn unreadable_stored_roles_are_an_error_not_an_empty_grant() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 1).await;
+    let payload = app.generate(&sheet(&[(&f.members[0], "person0@example.com", &f.roles[0])]), json!({})).await;
+    let token = token_of(payload["rows"][0]["link"].as_str().unwrap());
+    app.db.execute_unprepared("UPDATE invitations SET role_ids = 'not json'").await.unwrap();
+
+    let response = app.gql("{ invitations { nodes { roles { id } } } }", json!({})).await;
+    assert_eq!(error_code(&response), Some("INTERNAL"), "{response}");
+    assert!(!response.to_string().contains("not json"), "no internal detail leaks: {response}");
+    let response = app.accept(&token).await;
+    assert_eq!(error_code(&response), Some("INTERNAL"), "nothing is accepted without its roles: {response}");
+    assert_eq!(app.member_status(&f.members[0]).await, "PENDING");
 }

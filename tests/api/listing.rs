@@ -109,7 +109,7 @@ async fn page_size_and_cursors_are_checked() {
 async fn set_state(app: &TestApp, id: &str, state: &str, expires_in: Option<Duration>) {
     let row = member::Entity::find().filter(member::Column::PublicId.eq(id)).one(&app.db).await.unwrap().unwrap();
     let mut active: member::ActiveModel = row.into();
-    active.invitation_state = Set(state.to_owned());
+    active.invitation_state = Set(sea_orm::ActiveEnum::try_from_value(&state.to_owned()).unwrap());
     active.invitation_expires_at = Set(expires_in.map(|d| app.clock.now() + d));
     active.update(&app.db).await.unwrap();
 }

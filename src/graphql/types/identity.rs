@@ -1,21 +1,30 @@
-use async_graphql::{ID, Json, Object, SimpleObject};
+//! SSO providers, address checks and the audit trail as clients see them.
+
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{audit_event, sso_provider};
 
-/// An SSO provider of the organization. Its client secret is write-only and never shown.
+use super::connection::connection;
+use crate::{AppError, audit, graphql::ContextExt, tenant::Tenant};
+
 pub struct SsoProvider(pub sso_provider::Model, pub Vec<String>);
 
+/// An SSO provider of the organization. Its client secret is write-only and never shown.
 #[Object]
 impl SsoProvider {
+    /// The provider's public id.
     async fn id(&self) -> ID {
         ID(self.0.public_id.clone())
     }
+    /// What admins and invitees call it ("Acme SSO").
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The OpenID issuer; its discovery document was checked when configured.
     async fn issuer_url(&self) -> &str {
         &self.0.issuer_url
     }
+    /// The client id the provider issued to muster: ID tokens must be for it.
     async fn client_id(&self) -> &str {
         &self.0.client_id
     }
@@ -40,6 +49,7 @@ impl SsoProvider {
 /// Whether an address may be invited, and why not.
 #[derive(SimpleObject)]
 pub struct EmailCheck {
+    /// The address as given (as parsed, where it is one).
     pub email: String,
     /// It is an email address.
     pub valid: bool,
@@ -51,15 +61,17 @@ pub struct EmailCheck {
     pub reason: Option<String>,
 }
 
-/// Who did what, and when.
 pub struct AuditEvent(pub audit_event::Model);
 
+/// Who did what, and when.
 #[Object]
 impl AuditEvent {
+    /// The event's id; higher is newer.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// A token's name, `jwt:<subject>` for an admin JWT, or `invitee`.
+    /// A token's name, `jwt:<subject>` for an admin JWT, `cli:<user>` at the command line, or
+    /// `invitee`.
     async fn actor(&self) -> &str {
         &self.0.actor
     }
@@ -72,10 +84,30 @@ impl AuditEvent {
         self.0.target.as_deref()
     }
     /// The particulars (counts, reasons); never a token or a secret.
-    async fn details(&self) -> Json<serde_json::Value> {
-        Json(serde_json::from_str(&self.0.details).unwrap_or_default())
+    async fn details(&self) -> Result<Json<serde_json::Value>> {
+        let details = serde_json::from_str(&self.0.details).map_err(|err| AppError::Internal(err.into()))?;
+        Ok(Json(details))
     }
+    /// When it happened.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+}
+
+/// Fields of the audit trail's connection beyond Relay's own.
+pub struct AuditEventConnectionFields {
+    pub tenant: Tenant,
+}
+
+#[Object]
+impl AuditEventConnectionFields {
+    /// How many events the organization's trail holds.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(audit::count(ctx.db(), &self.tenant).await? as i32)
+    }
+}
+
+connection! {
+    /// A page of the organization's audit trail, newest first.
+    AuditEventConnection of AuditEvent, with AuditEventConnectionFields
 }

@@ -1,34 +1,29 @@
-use async_graphql::{
-    Context, ID, Object, Result, SimpleObject,
-    connection::{Connection, EmptyFields},
-};
+//! Invitations as admins see them, and as invitees see theirs through the link.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::invitation;
 
-use super::{Member, Role};
+use super::{InvitationStatus, Member, Role, connection::connection};
 use crate::{
-    AppError,
+    AppError, domain,
     graphql::{ContextExt, loaders::load_failed},
-    invitations::{
-        self,
-        lifecycle::{self, InvitationFilter},
-        sheet::{ReportRow, SheetReport},
-    },
-    members::InvitationStatus,
-    sheets::{SheetProblem as Problem, UTF8_BOM},
+    invitations::list::{self, InvitationFilter},
     tenant::Tenant,
 };
 
-/// One personal invitation link sent to a member (the link itself is only ever returned when
-/// issued; muster keeps a hash of it).
 pub struct Invitation(pub invitation::Model);
 
+/// One personal invitation link sent to a member (the link itself is only ever returned when
+/// issued; muster keeps a hash of it).
 #[Object]
 impl Invitation {
+    /// The invitation's public id.
     async fn id(&self) -> ID {
         ID(self.0.public_id.clone())
     }
 
+    /// The member invited.
     async fn member(&self, ctx: &Context<'_>) -> Result<Member> {
         let member = ctx.loaders()?.members.load_one(self.0.member_id).await.map_err(load_failed)?;
         Ok(Member(member.ok_or(AppError::NotFound("member"))?))
@@ -39,13 +34,14 @@ impl Invitation {
         &self.0.email
     }
 
+    /// BCP 47 tag of the language the invitation is written in; the member's on acceptance.
     async fn language(&self) -> &str {
         &self.0.language
     }
 
     /// The roles the member gets on accepting (those that still exist), by name.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
-        let ids = invitations::granted_role_ids(&self.0);
+        let ids = self.0.role_ids.0.clone();
         let mut roles: Vec<_> = ctx.loaders()?.roles.load_many(ids).await.map_err(load_failed)?.into_values().collect();
         roles.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.id.cmp(&b.id)));
         Ok(roles.into_iter().map(Role).collect())
@@ -53,7 +49,7 @@ impl Invitation {
 
     /// EXPIRED is computed from `expiresAt` and the current time.
     async fn status(&self, ctx: &Context<'_>) -> InvitationStatus {
-        invitations::status_of(&self.0, ctx.services().clock.now())
+        domain::InvitationStatus::of(self.0.status, Some(self.0.expires_at), ctx.now()).into()
     }
 
     /// The sheet upload this invitation came from; null for single invitations.
@@ -62,18 +58,22 @@ impl Invitation {
         Ok(ctx.loaders()?.batches.load_one(batch).await.map_err(load_failed)?.map(ID))
     }
 
+    /// When it was issued.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the link stops working unless accepted before.
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.expires_at
     }
 
+    /// When the invitee accepted; null until then.
     async fn accepted_at(&self) -> Option<DateTime<Utc>> {
         self.0.accepted_at
     }
 
+    /// When it was revoked, by an admin or by a newer link; null otherwise.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }
@@ -82,7 +82,9 @@ impl Invitation {
 /// A freshly issued invitation and its link, shown this once.
 #[derive(SimpleObject)]
 pub struct InvitationLink {
+    /// The invitation issued.
     pub invitation: Invitation,
+    /// The personal link to send to the invitee: `{MUSTER_PUBLIC_URL}/invite/{token}`.
     pub link: String,
 }
 
@@ -97,111 +99,41 @@ pub struct InvitationConnectionFields {
 impl InvitationConnectionFields {
     /// How many invitations pass the filter, over all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        Ok(lifecycle::count(ctx.db(), &self.tenant, &self.filter, self.now).await? as i32)
+        Ok(list::count(ctx.db(), &self.tenant, &self.filter, self.now).await? as i32)
     }
 }
 
-pub type InvitationConnection = Connection<String, Invitation, InvitationConnectionFields, EmptyFields>;
-
-/// A row of the sheet as read, with its link when one was issued.
-pub struct SheetRow(pub ReportRow);
-
-#[Object]
-impl SheetRow {
-    /// The line in the spreadsheet (the header is line 1).
-    async fn line(&self) -> i32 {
-        self.0.line as i32
-    }
-    async fn member_id(&self) -> ID {
-        ID(self.0.member_id.clone())
-    }
-    async fn email(&self) -> &str {
-        &self.0.email
-    }
-    async fn language(&self) -> &str {
-        &self.0.language
-    }
-    async fn role_ids(&self) -> Vec<ID> {
-        self.0.role_ids.iter().cloned().map(ID).collect()
-    }
-    async fn link(&self) -> Option<&str> {
-        self.0.link.as_deref()
-    }
-    async fn expires_at(&self) -> Option<DateTime<Utc>> {
-        self.0.expires_at
-    }
-}
-
-/// What is wrong with a line of the sheet (an error) or what was done to read it (a warning).
-#[derive(SimpleObject)]
-pub struct SheetProblem {
-    /// The line in the spreadsheet (the header is line 1); 0 for the sheet as a whole.
-    pub line: i32,
-    pub column: Option<String>,
-    /// A stable code, such as `UNKNOWN_MEMBER` or `MISSING_COLUMN`.
-    pub code: String,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
-impl From<Problem> for SheetProblem {
-    fn from(problem: Problem) -> Self {
-        Self {
-            line: problem.line as i32,
-            column: problem.column,
-            code: problem.code.to_owned(),
-            message: problem.message,
-        }
-    }
-}
-
-/// The outcome of a sheet: the batch, what was issued, every problem, and the links sheet.
-pub struct GenerateInvitationLinksPayload(pub SheetReport);
-
-#[Object]
-impl GenerateInvitationLinksPayload {
-    async fn batch_id(&self) -> Option<ID> {
-        self.0.batch_id.clone().map(ID)
-    }
-    /// How many links were issued (0 on a dry run, or when any row has an error and
-    /// `skipInvalidRows` is not set).
-    async fn issued(&self) -> i32 {
-        self.0.issued as i32
-    }
-    async fn rows(&self) -> Vec<SheetRow> {
-        self.0.rows.iter().cloned().map(SheetRow).collect()
-    }
-    async fn errors(&self) -> Vec<SheetProblem> {
-        self.0.errors.iter().cloned().map(SheetProblem::from).collect()
-    }
-    async fn warnings(&self) -> Vec<SheetProblem> {
-        self.0.warnings.iter().cloned().map(SheetProblem::from).collect()
-    }
-    /// The links sheet (`Team Member ID,Email,Language,Role IDs,Invitation Link,Expires At`),
-    /// when anything was issued. Save it with a UTF-8 BOM for Excel (`GET`-free clients can
-    /// use `POST /invitations/links`, which answers the file itself).
-    async fn csv(&self) -> Option<String> {
-        let bytes = self.0.csv.as_deref()?;
-        Some(String::from_utf8_lossy(bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes)).into_owned())
-    }
+connection! {
+    /// A page of the organization's invitations, newest first.
+    InvitationConnection of Invitation, with InvitationConnectionFields
 }
 
 /// An invitation as its invitee sees it, through the link.
 #[derive(SimpleObject)]
 pub struct PublicInvitation {
+    /// The address invited: the one to sign in with.
     pub email: String,
+    /// Who invites.
     pub organization_name: String,
+    /// Whether the link can still be accepted.
     pub status: InvitationStatus,
+    /// When the link stops working.
     pub expires_at: DateTime<Utc>,
     /// Accepting needs an ID token from the organization's SSO provider.
     pub sso_required: bool,
+    /// The provider to sign in with, where SSO is required.
     pub sso_issuer_url: Option<String>,
+    /// The client id muster has at that provider, for a single-page app's own sign-in.
     pub sso_client_id: Option<String>,
 }
 
+/// An invitation just accepted: who the invitee now is.
 #[derive(SimpleObject)]
 pub struct AcceptedInvitation {
+    /// The member's public id.
     pub member_id: ID,
+    /// The address the member signs in with from now on.
     pub email: String,
+    /// The organization joined.
     pub organization_name: String,
 }

@@ -1,20 +1,20 @@
-use async_graphql::{
-    Context, ID, Object, Result,
-    connection::{Connection, EmptyFields},
-};
+//! Members as clients see them, and their connection.
+
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::member;
 
-use super::Role;
+use super::{Invitation, InvitationStatus, Role, connection::connection};
 use crate::{
+    domain,
     graphql::{ContextExt, loaders::load_failed},
-    members::{self, InvitationStatus, MemberFilter},
+    members::{self, MemberFilter},
     tenant::Tenant,
 };
 
-/// A person of the organization.
 pub struct Member(pub member::Model);
 
+/// A person of the organization: someone to invite, or who accepted.
 #[Object]
 impl Member {
     /// The short public id (`NBq0Nvg34`) to put in a sheet's Team Member ID cell.
@@ -22,10 +22,12 @@ impl Member {
         ID(self.0.public_id.clone())
     }
 
+    /// The address the member signs in with; unique in the organization ignoring case.
     async fn email(&self) -> &str {
         &self.0.email
     }
 
+    /// The member's name, when one was given.
     async fn name(&self) -> Option<&str> {
         self.0.name.as_deref()
     }
@@ -37,7 +39,7 @@ impl Member {
 
     /// Where the member stands with invitations; EXPIRED is computed from the current time.
     async fn invitation_status(&self, ctx: &Context<'_>) -> InvitationStatus {
-        InvitationStatus::of(&self.0, ctx.services().clock.now())
+        domain::InvitationStatus::of(self.0.invitation_state, self.0.invitation_expires_at, ctx.now()).into()
     }
 
     /// The member's roles, by name. Loaded for a whole page at once.
@@ -47,15 +49,17 @@ impl Member {
     }
 
     /// The member's newest invitation, whatever its status.
-    async fn latest_invitation(&self, ctx: &Context<'_>) -> Result<Option<super::Invitation>> {
+    async fn latest_invitation(&self, ctx: &Context<'_>) -> Result<Option<Invitation>> {
         let latest = ctx.loaders()?.latest_invitations.load_one(self.0.id).await.map_err(load_failed)?;
-        Ok(latest.map(super::Invitation))
+        Ok(latest.map(Invitation))
     }
 
+    /// When the member was added.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the member last changed (their details, roles or invitation state).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -77,4 +81,7 @@ impl MemberConnectionFields {
     }
 }
 
-pub type MemberConnection = Connection<String, Member, MemberConnectionFields, EmptyFields>;
+connection! {
+    /// A page of the organization's members.
+    MemberConnection of Member, with MemberConnectionFields
+}

@@ -1,17 +1,28 @@
-//! GraphQL output types. Each wraps a stored row rather than deriving on the entity, so the
-//! API can differ from storage (public ids out, internal ids kept in).
+//! GraphQL types. Output types wrap a stored row rather than deriving on the entity, so the API
+//! can differ from storage (public ids out, internal ids kept in); enums and inputs mirror the
+//! domain's, which know nothing of GraphQL.
 
+mod connection;
+mod enums;
 mod identity;
+mod inputs;
 mod invitation;
 mod member;
 mod organization;
 mod role;
+mod sheet;
 
-pub use identity::{AuditEvent, EmailCheck, SsoProvider};
+pub use connection::Page;
+pub use enums::{InvitationStatus, MemberOrderField, OrderDirection};
+pub use identity::{AuditEvent, AuditEventConnection, AuditEventConnectionFields, EmailCheck, SsoProvider};
+pub use inputs::{
+    CreateMemberInput, CreateRoleInput, GenerateInvitationLinksInput, InvitationFilterInput, InviteMemberInput,
+    MemberFilter, MemberOrder, SsoProviderInput, UpdateMemberInput, UpdateRoleInput, ids,
+};
 pub use invitation::{
-    AcceptedInvitation, GenerateInvitationLinksPayload, Invitation, InvitationConnection, InvitationConnectionFields,
-    InvitationLink, PublicInvitation,
+    AcceptedInvitation, Invitation, InvitationConnection, InvitationConnectionFields, InvitationLink, PublicInvitation,
 };
 pub use member::{Member, MemberConnection, MemberConnectionFields};
 pub use organization::{Organization, Viewer};
 pub use role::Role;
+pub use sheet::{GenerateInvitationLinksPayload, SheetProblem, SheetRow};

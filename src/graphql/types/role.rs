@@ -1,12 +1,14 @@
+//! Roles as clients see them.
+
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::role;
 
 use crate::graphql::{ContextExt, loaders::load_failed};
 
-/// What a member is in the organization; sheets name roles by `id`.
 pub struct Role(pub role::Model);
 
+/// What a member is in the organization (`Manager`, `Team Member`); sheets name roles by `id`.
 #[Object]
 impl Role {
     /// The short public id (`NBq0Nvg34`) to put in a sheet's Role IDs cell.
@@ -14,10 +16,12 @@ impl Role {
         ID(self.0.public_id.clone())
     }
 
+    /// The role's name; unique in the organization ignoring case.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// What the role is for, when described.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
@@ -28,6 +32,7 @@ impl Role {
         Ok(count.unwrap_or(0) as i32)
     }
 
+    /// When the role was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

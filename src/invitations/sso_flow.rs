@@ -3,25 +3,28 @@
 //! database (hashed, short-lived, used once), so whichever node the provider sends the
 //! browser back to can finish it.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use entity::{invitation, organization, sso_flow, sso_provider};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, Nonce,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse,
     core::{CoreAuthenticationFlow, CoreClient},
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, sea_query::Expr,
+};
 
 use super::{
-    oidc::{self, NonceCheck},
-    sso,
+    LinkSettings,
+    accept::{self, Accepted, Proof},
 };
 use crate::{
     AppError, Result,
-    domain::SecretToken,
-    graphql::Services,
-    invitations::accept::{self, Accepted, Proof},
-    members::InvitationStatus,
+    domain::{InvitationStatus, SecretToken},
+    identity::{
+        oidc::{self, NonceCheck},
+        sso,
+    },
 };
 
 /// How long the invitee has to sign in at the provider.
@@ -34,26 +37,20 @@ const FLOW_TTL: Duration = Duration::minutes(10);
 #[error("the SSO provider is not answering: {0}")]
 pub struct ProviderUnavailable(pub String);
 
+type Client =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+
 /// muster as the provider's client, redirecting back to `{MUSTER_PUBLIC_URL}/sso/callback`.
 async fn client_for(
-    services: &Services,
+    db: &impl ConnectionTrait,
+    links: &LinkSettings,
     provider: &sso_provider::Model,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<
-    CoreClient<
-        openidconnect::EndpointSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointMaybeSet,
-        openidconnect::EndpointMaybeSet,
-    >,
-> {
-    let (metadata, _) = sso::metadata_and_keys(&services.db, provider, false, now)
+    now: DateTime<Utc>,
+) -> Result<Client> {
+    let (metadata, _) = sso::metadata_and_keys(db, provider, false, now)
         .await
         .map_err(|err| AppError::Internal(ProviderUnavailable(err.to_string()).into()))?;
-    let redirect = RedirectUrl::new(format!("{}/sso/callback", services.config.public_base()))
-        .map_err(|err| AppError::Internal(err.into()))?;
+    let redirect = RedirectUrl::new(links.sso_callback()).map_err(|err| AppError::Internal(err.into()))?;
     Ok(CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(provider.client_id.clone()),
@@ -64,14 +61,19 @@ async fn client_for(
 
 /// Starts the flow for the invitation behind `token`: the provider's authorization URL to
 /// send the browser to.
-pub async fn start(services: &Services, token: &str, client: &str) -> Result<String> {
-    let Some(found) = accept::look_up(services, token, client).await? else { return Err(AppError::InvalidInvitation) };
+pub async fn start(
+    db: &DatabaseConnection,
+    links: &LinkSettings,
+    token: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let Some(found) = accept::look_up(db, token, client, now).await? else { return Err(AppError::InvalidInvitation) };
     if found.status != InvitationStatus::Pending {
         return Err(AppError::InvalidInvitation);
     }
     let Some(provider) = found.sso else { return Err(AppError::InvalidInvitation) };
-    let now = services.clock.now();
-    let oidc_client = client_for(services, &provider, now).await?;
+    let oidc_client = client_for(db, links, &provider, now).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, state, nonce) = oidc_client
         .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
@@ -88,46 +90,29 @@ pub async fn start(services: &Services, token: &str, client: &str) -> Result<Str
         expires_at: Set(now + FLOW_TTL),
         used_at: Set(None),
     }
-    .insert(&services.db)
+    .insert(db)
     .await?;
     // Old flows are of no use; remove them as new ones start.
-    sso_flow::Entity::delete_many()
-        .filter(sso_flow::Column::ExpiresAt.lt(now - Duration::days(1)))
-        .exec(&services.db)
-        .await?;
+    sso_flow::Entity::delete_many().filter(sso_flow::Column::ExpiresAt.lt(now - Duration::days(1))).exec(db).await?;
     Ok(url.to_string())
 }
 
 /// Finishes the flow: the provider sent the browser back with `code` and `state`.
-pub async fn finish(services: &Services, code: &str, state: &str, client: &str) -> Result<Accepted> {
-    let now = services.clock.now();
-    let hash = SecretToken::hash_of(state);
-    // Used once: only the request that flips `used_at` goes on.
-    let claimed = sso_flow::Entity::update_many()
-        .col_expr(sso_flow::Column::UsedAt, Expr::value(Some(now)))
-        .filter(sso_flow::Column::StateHash.eq(hash.clone()))
-        .filter(sso_flow::Column::UsedAt.is_null())
-        .filter(sso_flow::Column::ExpiresAt.gt(now))
-        .exec(&services.db)
-        .await?;
-    if claimed.rows_affected != 1 {
-        tracing::info!("SSO callback refused: unknown, used or expired state");
-        return Err(AppError::InvalidInvitation);
-    }
-    let flow = sso_flow::Entity::find_by_id(hash).one(&services.db).await?.ok_or(AppError::InvalidInvitation)?;
-    let found = invitation::Entity::find_by_id(flow.invitation_id)
-        .one(&services.db)
-        .await?
-        .ok_or(AppError::InvalidInvitation)?;
-    let organization = organization::Entity::find_by_id(found.organization_id)
-        .one(&services.db)
-        .await?
-        .ok_or(AppError::InvalidInvitation)?;
-    let provider = sso_provider::Entity::find_by_id(flow.provider_id)
-        .one(&services.db)
-        .await?
-        .ok_or(AppError::InvalidInvitation)?;
-    let oidc_client = client_for(services, &provider, now).await?;
+pub async fn finish(
+    db: &DatabaseConnection,
+    links: &LinkSettings,
+    code: &str,
+    state: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<Accepted> {
+    let flow = claim(db, state, now).await?;
+    let found = invitation::Entity::find_by_id(flow.invitation_id).one(db).await?.ok_or(AppError::InvalidInvitation)?;
+    let organization =
+        organization::Entity::find_by_id(found.organization_id).one(db).await?.ok_or(AppError::InvalidInvitation)?;
+    let provider =
+        sso_provider::Entity::find_by_id(flow.provider_id).one(db).await?.ok_or(AppError::InvalidInvitation)?;
+    let oidc_client = client_for(db, links, &provider, now).await?;
     let request = oidc_client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(|err| AppError::Internal(anyhow::anyhow!("the provider has no token endpoint: {err}")))?
@@ -144,19 +129,29 @@ pub async fn finish(services: &Services, code: &str, state: &str, client: &str) 
             return Err(AppError::InvalidInvitation);
         }
     };
-    let _ = response.access_token();
     let Some(id_token) = response.id_token() else {
         tracing::info!("SSO callback refused: no ID token in the token response");
         return Err(AppError::InvalidInvitation);
     };
     let jwt = id_token.to_string();
     let nonce = Nonce::new(flow.nonce.clone());
-    accept::accept_found(
-        services,
-        found,
-        organization,
-        client,
-        Proof::IdToken { jwt: &jwt, nonce: NonceCheck::Expect(&nonce) },
-    )
-    .await
+    let proof = Proof::IdToken { jwt: &jwt, nonce: NonceCheck::Expect(&nonce) };
+    accept::accept_found(db, found, organization, client, proof, now).await
+}
+
+/// The flow behind a `state`, used up: only the request that flips `used_at` goes on.
+async fn claim(db: &impl ConnectionTrait, state: &str, now: DateTime<Utc>) -> Result<sso_flow::Model> {
+    let hash = SecretToken::hash_of(state);
+    let claimed = sso_flow::Entity::update_many()
+        .col_expr(sso_flow::Column::UsedAt, Expr::value(Some(now)))
+        .filter(sso_flow::Column::StateHash.eq(hash.clone()))
+        .filter(sso_flow::Column::UsedAt.is_null())
+        .filter(sso_flow::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        tracing::info!("SSO callback refused: unknown, used or expired state");
+        return Err(AppError::InvalidInvitation);
+    }
+    sso_flow::Entity::find_by_id(hash).one(db).await?.ok_or(AppError::InvalidInvitation)
 }

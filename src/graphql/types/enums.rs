@@ -1,0 +1,50 @@
+//! The GraphQL faces of domain enums (async-graphql's `remote` derives the conversions, so the
+//! two cannot drift).
+
+use async_graphql::Enum;
+
+/// Where an invitation stands — or a member, through their latest invitation. EXPIRED is
+/// derived from the expiry and the current time, never stored.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::InvitationStatus")]
+pub enum InvitationStatus {
+    /// Never invited.
+    NotInvited,
+    /// Holds a link that can still be accepted.
+    Pending,
+    /// Accepted an invitation: a full member.
+    Accepted,
+    /// The latest link ran out before it was accepted.
+    Expired,
+    /// The latest link was revoked.
+    Revoked,
+}
+
+/// What a members list is ordered by; ties are broken by id, so pages never overlap.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "crate::members::MemberOrderField")]
+pub enum MemberOrderField {
+    /// When the member was added (ties broken by id): the default.
+    #[default]
+    CreatedAt,
+    /// The email address, ignoring case.
+    Email,
+    /// Members without a name come first in ascending order.
+    Name,
+}
+
+/// Which way a list is ordered.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "crate::members::OrderDirection")]
+pub enum OrderDirection {
+    /// Smallest first (A to Z, oldest first): the default.
+    #[default]
+    Asc,
+    /// Largest first (Z to A, newest first).
+    Desc,
+}
+
+/// A list of domain statuses from their GraphQL faces.
+pub fn statuses(list: Option<Vec<InvitationStatus>>) -> Vec<crate::domain::InvitationStatus> {
+    list.unwrap_or_default().into_iter().map(Into::into).collect()
+}

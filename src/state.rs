@@ -1,0 +1,28 @@
+//! What the API layers (GraphQL resolvers, HTTP handlers) share for the life of the process:
+//! handles to the database and the clock, and the configured rules. Assembled once, in
+//! `app.rs`; cheap to clone. Services never take it whole: each layer passes a service
+//! only the parts it uses, so that what a service depends on is in its signature.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+
+use crate::{Config, clock::Clock, domain::SupportedLanguages, identity::Authenticator, invitations::LinkSettings};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub clock: Clock,
+    /// What only the HTTP layer reads (CORS origins, forwarded addresses).
+    pub config: Arc<Config>,
+    pub languages: Arc<SupportedLanguages>,
+    pub links: Arc<LinkSettings>,
+    pub authenticator: Arc<Authenticator>,
+}
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}

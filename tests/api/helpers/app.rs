@@ -1,0 +1,195 @@
+//! The real server on port 0 against a fresh database, and an HTTP client that talks to it
+//! as the organization `acme`'s admin (GraphQL, sheets, the invitee's side).
+
+use muster::{Application, Config, clock::Clock, db::StatementCounter};
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+
+use super::{database::TestDatabase, fixtures::create_org};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// An admin token of the organization `acme`.
+    pub token: String,
+    pub db: DatabaseConnection,
+    pub clock: Clock,
+    pub statements: StatementCounter,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    // Last: the database goes after the server has stopped.
+    pub database: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub fn test_config(database_url: &str) -> Config {
+    let mut config = Config::defaults();
+    config.database_url = Some(database_url.to_owned());
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.database_max_connections = 5;
+    config.cors_origins = vec!["http://admin.test".to_owned()];
+    config
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns the app with configuration changes (admin JWTs, say).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let database = TestDatabase::new().await;
+    let mut config = test_config(database.url());
+    configure(&mut config);
+    let (db, statements) = muster::db::connect(database.url(), config.database_settings()).await.expect("connect");
+    muster::db::migrate(&db).await.expect("migrate");
+    let clock = Clock::default();
+    // Bound first: links and SSO redirects need the public URL, which needs the port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    config.public_url = address.clone();
+    let app = Application::build_with(config, db.clone(), statements.clone(), clock.clone(), listener)
+        .await
+        .expect("build app");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let token = create_org(&db, "acme", "Acme Corp").await;
+    TestApp { address, client: reqwest::Client::new(), token, db, clock, statements, shutdown: Some(stop), database }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A GraphQL request as this app's `acme` admin.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_as(Some(&self.token), query, variables).await
+    }
+
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request =
+            self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        assert_eq!(response.status(), 200, "GraphQL answers 200");
+        response.json().await.expect("JSON")
+    }
+
+    /// `data`, asserting there were no errors.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let response = self.gql(query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        response["data"].clone()
+    }
+
+    pub async fn create_role(&self, name: &str) -> String {
+        let data = self
+            .ok("mutation($name: String!) { createRole(input: { name: $name }) { id } }", json!({ "name": name }))
+            .await;
+        data["createRole"]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_member(&self, email: &str, name: Option<&str>, language: &str, roles: &[&str]) -> String {
+        let data = self
+            .ok(
+                "mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }",
+                json!({ "input": { "email": email, "name": name, "language": language, "roleIds": roles } }),
+            )
+            .await;
+        data["createMember"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates `count` members `user{i}@example.com`, with the given roles.
+    pub async fn create_members(&self, count: usize, roles: &[&str]) -> Vec<String> {
+        let input: Vec<Value> = (0..count)
+            .map(|i| json!({ "email": format!("user{i:05}@example.com"), "name": format!("User {i:05}"), "language": "en", "roleIds": roles }))
+            .collect();
+        let data = self
+            .ok(
+                "mutation($input: [CreateMemberInput!]!) { createMembers(input: $input) { id } }",
+                json!({ "input": input }),
+            )
+            .await;
+        data["createMembers"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect()
+    }
+}
+
+const GENERATE: &str = "mutation($input: GenerateInvitationLinksInput!) {
+  generateInvitationLinks(input: $input) {
+    batchId issued csv
+    rows { line memberId email language roleIds link expiresAt }
+    errors { line column code message }
+    warnings { line column code message }
+  }
+}";
+
+impl TestApp {
+    /// `POST /invitations/links` with a raw sheet.
+    pub async fn post_sheet(&self, bytes: Vec<u8>, query: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/invitations/links{query}")))
+            .bearer_auth(&self.token)
+            .header("content-type", "text/csv")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `generateInvitationLinks` with the sheet as a string; returns the payload.
+    pub async fn generate(&self, csv: &str, options: Value) -> Value {
+        let mut input = json!({ "csv": csv });
+        input.as_object_mut().unwrap().extend(options.as_object().cloned().unwrap_or_default());
+        self.ok(GENERATE, json!({ "input": input })).await["generateInvitationLinks"].clone()
+    }
+
+    /// `generateInvitationLinks` with the sheet as a file (GraphQL multipart request spec).
+    pub async fn upload_sheet(&self, bytes: Vec<u8>, file_name: &str) -> Value {
+        let operations = json!({ "query": GENERATE, "variables": { "input": { "file": null } } });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.input.file"] }).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()).mime_str("text/csv").unwrap(),
+            );
+        let response: Value = self
+            .client
+            .post(self.url("/graphql"))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        response["data"]["generateInvitationLinks"].clone()
+    }
+
+    /// Accepts through the public mutation, without credentials.
+    pub async fn accept(&self, token: &str) -> Value {
+        self.gql_as(
+            None,
+            "mutation($token: String!) { acceptInvitation(token: $token) { memberId email organizationName } }",
+            json!({ "token": token }),
+        )
+        .await
+    }
+
+    pub async fn member_status(&self, id: &str) -> String {
+        let data = self.ok("query($id: ID!) { member(id: $id) { invitationStatus } }", json!({ "id": id })).await;
+        data["member"]["invitationStatus"].as_str().unwrap().to_owned()
+    }
+}
