@@ -15,8 +15,9 @@ use crate::{
     db::{self, StatementCounter},
     graphql,
     http::{self, HttpState},
-    identity::{Authenticator, admin_jwt::AdminIssuer},
+    identity::{Authenticator, admin_jwt::AdminIssuer, fetch::Fetcher, sso},
     invitations::LinkSettings,
+    secrets::{self, SecretBox},
     state::AppState,
 };
 
@@ -46,6 +47,11 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let address = listener.local_addr()?;
         let app = assemble(config, db, clock)?;
+        if let Some(secrets) = &app.secrets {
+            sso::seal_plain_secrets(&app.db, secrets).await?;
+        } else if sso::has_plain_secrets(&app.db).await? {
+            tracing::warn!("SSO client secrets are stored in plain text: set MUSTER_SECRET_KEY to have them encrypted");
+        }
         let schema = graphql::build_schema(Some(app.clone()));
         Ok(Self { listener, address, state: HttpState { app, schema }, statements })
     }
@@ -64,9 +70,8 @@ impl Application {
 
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(address = %self.address, "muster is listening");
-        // The peer address is kept for rate limits (see `http::ClientAddr`).
-        let service = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await
+        let header_timeout = std::time::Duration::from_secs(self.state.app.config.header_timeout_secs);
+        http::serve(self.listener, http::router(self.state), header_timeout, shutdown).await
     }
 }
 
@@ -74,13 +79,17 @@ impl Application {
 fn assemble(config: Config, db: DatabaseConnection, clock: Clock) -> anyhow::Result<AppState> {
     let languages = Arc::new(config.supported_languages()?);
     let links = Arc::new(LinkSettings::new(&config.public_url, config.invite_ttl_days));
+    let oidc = Arc::new(Fetcher::new(config.sso_allow_loopback));
     let admin_issuer = AdminIssuer::configure(
+        oidc.clone(),
         config.admin_issuer.as_deref(),
         config.admin_audience.as_deref(),
         config.admin_org_claim.as_deref(),
     )?;
     let authenticator = Arc::new(Authenticator::new(admin_issuer));
-    Ok(AppState { db, clock, config: Arc::new(config), languages, links, authenticator })
+    let key = secrets::key_for(config.secret_key.as_ref(), &config.database_url())?;
+    let secrets = key.map(|key| Arc::new(SecretBox::new(&key)));
+    Ok(AppState { db, clock, config: Arc::new(config), languages, links, authenticator, oidc, secrets })
 }
 
 pub async fn bind(config: &Config) -> anyhow::Result<TcpListener> {

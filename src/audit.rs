@@ -16,6 +16,7 @@ use crate::{Result, pagination::Cursor, tenant::Tenant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     TokenCreated,
+    TokenRevoked,
     InvitationsIssued,
     InvitationIssued,
     InvitationRevoked,
@@ -30,6 +31,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::TokenCreated => "token.created",
+            Self::TokenRevoked => "token.revoked",
             Self::InvitationsIssued => "invitations.issued",
             Self::InvitationIssued => "invitation.issued",
             Self::InvitationRevoked => "invitation.revoked",

@@ -1,6 +1,6 @@
-//! The command line: `serve`, `migrate`, `schema`, `org create`, `token create`. Every command
-//! that touches the database applies pending migrations first (but `migrate` itself, which
-//! is how an operator steps through them).
+//! The command line: `serve`, `migrate`, `schema`, `org create`, `token create|list|revoke`,
+//! `bench`. Every command that touches the database applies pending migrations first (but
+//! `migrate` itself, which is how an operator steps through them).
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -100,6 +100,21 @@ pub enum TokenAction {
         #[arg(long)]
         name: String,
     },
+    /// Lists an organization's tokens: name, created, revoked (never a token itself).
+    List {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+    },
+    /// Revokes an organization's tokens of that name, at once on every node.
+    Revoke {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// The token's name, as `token list` shows it.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -140,11 +155,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let name = DisplayName::parse(&name)
                 .map_err(|err| anyhow::anyhow!("--name: the name {err}; it says who or what uses the token"))?;
             let db = connect_and_migrate(&config).await?;
-            let tenant = organizations::tenant_by_slug(&db, &org)
-                .await
-                .with_context(|| format!("no organization with slug `{org}`"))?;
+            let tenant = tenant(&db, &org).await?;
             let token = api_tokens::create(&db, &tenant, &name, &operator(), Clock::default().now()).await?;
             println!("{}", token.reveal());
+            Ok(())
+        }
+        Command::Token { action: TokenAction::List { org } } => {
+            let db = connect_and_migrate(&config).await?;
+            let tenant = tenant(&db, &org).await?;
+            for token in api_tokens::list(&db, &tenant).await? {
+                let revoked = token.revoked_at.map(|at| format!("revoked {}", at.to_rfc3339())).unwrap_or_default();
+                println!("{}\tcreated {}\t{revoked}", token.name, token.created_at.to_rfc3339());
+            }
+            Ok(())
+        }
+        Command::Token { action: TokenAction::Revoke { org, name } } => {
+            let db = connect_and_migrate(&config).await?;
+            let tenant = tenant(&db, &org).await?;
+            let revoked = api_tokens::revoke(&db, &tenant, &name, &operator(), Clock::default().now()).await?;
+            anyhow::ensure!(revoked > 0, "`{org}` has no token named `{name}` that is not revoked already");
+            eprintln!("revoked {revoked} token(s) named `{name}`");
             Ok(())
         }
         Command::Serve { demo } => serve(config, demo).await,
@@ -154,6 +184,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     Ok(db::connect(&config.database_url(), config.database_settings()).await?.0)
+}
+
+/// The organization an operator names by slug.
+async fn tenant(db: &DatabaseConnection, slug: &str) -> anyhow::Result<crate::tenant::Tenant> {
+    organizations::tenant_by_slug(db, slug).await.with_context(|| format!("no organization with slug `{slug}`"))
 }
 
 /// Who acts at the command line, for the audit trail: the operating system's user.

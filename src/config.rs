@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use crate::{
     db,
     domain::{Language, SupportedLanguages},
+    secrets::SecretKey,
 };
 
 /// The embedded default: a SQLite file next to where muster runs, created when missing.
@@ -77,6 +78,37 @@ pub struct Config {
     /// their SQL (never their values, which may hold personal data).
     #[arg(long, env = "MUSTER_SLOW_STATEMENT_MS", default_value_t = 500, global = true)]
     pub slow_statement_ms: u64,
+
+    /// Seconds a client has to send a request's headers; past them the connection is closed.
+    #[arg(long, env = "MUSTER_HEADER_TIMEOUT_SECS", default_value_t = 10, global = true)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a whole request may take, its body included (408 past it).
+    #[arg(long, env = "MUSTER_REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    pub request_timeout_secs: u64,
+
+    /// Seconds a sheet upload may take, from its first byte to the links sheet.
+    #[arg(long, env = "MUSTER_UPLOAD_TIMEOUT_SECS", default_value_t = 300, global = true)]
+    pub upload_timeout_secs: u64,
+
+    /// Most requests one node serves at once; past it, 503 with `Retry-After`.
+    #[arg(long, env = "MUSTER_MAX_INFLIGHT", default_value_t = 512, global = true)]
+    pub max_inflight: usize,
+
+    /// Serve GraphiQL at `GET /graphql` for browsers.
+    #[arg(long, env = "MUSTER_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub graphiql: bool,
+
+    /// Let SSO and admin-JWT issuers be on loopback hosts (`127.0.0.1`, `localhost`), over
+    /// http too: for development and tests only, never in production.
+    #[arg(long, env = "MUSTER_SSO_ALLOW_LOOPBACK", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub sso_allow_loopback: bool,
+
+    /// The key that encrypts stored secrets (SSO client secrets): 32 random bytes, base64
+    /// (`openssl rand -base64 32`). Unset on the embedded default: generated into `muster.key`
+    /// beside the database. Unset elsewhere: secrets cannot be stored.
+    #[arg(long, env = "MUSTER_SECRET_KEY", hide_env_values = true, global = true)]
+    pub secret_key: Option<SecretKey>,
 
     /// Log output: `text` for people, `json` for log shippers.
     #[arg(long, env = "MUSTER_LOG_FORMAT", value_enum, default_value = "text", global = true)]

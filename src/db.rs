@@ -28,6 +28,21 @@ impl StatementCounter {
     }
 }
 
+/// The longest a PostgreSQL statement may run.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest a statement may run inside [`long_statements`].
+pub const LONG_STATEMENT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Lets the statements of this transaction run up to [`LONG_STATEMENT_TIMEOUT`] on PostgreSQL
+/// (issuing 200,000 invitations); SQLite has no statement timeout.
+pub async fn long_statements(txn: &impl sea_orm::ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let sql = format!("SET LOCAL statement_timeout = '{}s'", LONG_STATEMENT_TIMEOUT.as_secs());
+        txn.execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}
+
 /// How to connect: the pool's size, and which statements count as slow.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
@@ -58,6 +73,11 @@ pub async fn connect(url: &str, settings: Settings) -> anyhow::Result<(DatabaseC
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
+        })
+        // No statement holds a connection (and its locks) for ever; issuing a sheet, the one
+        // long job, raises its own limit (`long_statements`).
+        .map_sqlx_postgres_opts(|opts| {
+            opts.options([("statement_timeout", format!("{}s", STATEMENT_TIMEOUT.as_secs()))])
         });
     let mut db = Database::connect(options)
         .await

@@ -22,6 +22,10 @@ pub mod code {
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const INVALID_INVITATION: &str = "INVALID_INVITATION";
     pub const INTERNAL: &str = "INTERNAL";
+    /// The request took longer than its deadline (408).
+    pub const TIMEOUT: &str = "TIMEOUT";
+    /// Too many requests under way on this node (503, with `Retry-After`).
+    pub const UNAVAILABLE: &str = "UNAVAILABLE";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,8 +43,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooComplex(String),
-    #[error("too many attempts; wait a minute and try again")]
-    RateLimited,
+    /// Past a limit; try again after this many seconds (`Retry-After`).
+    #[error("too many failed attempts from your network; try again in {} minute(s)", .0.div_ceil(60))]
+    RateLimited(u64),
     #[error("this invitation link is not valid: it may have expired, been used or been replaced")]
     InvalidInvitation,
     #[error("database error: {0}")]
@@ -54,6 +59,19 @@ impl AppError {
         Self::BadUserInput { field: field.into(), message: message.to_string() }
     }
 
+    /// Past a limit, for `wait` more.
+    pub fn rate_limited(wait: chrono::Duration) -> Self {
+        Self::RateLimited(wait.num_seconds().max(1) as u64)
+    }
+
+    /// Seconds to wait before trying again, for a `Retry-After` header.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited(seconds) => Some(*seconds),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => code::UNAUTHENTICATED,
@@ -62,7 +80,7 @@ impl AppError {
             Self::BadUserInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
             Self::TooComplex(_) => code::TOO_COMPLEX,
-            Self::RateLimited => code::RATE_LIMITED,
+            Self::RateLimited(_) => code::RATE_LIMITED,
             Self::InvalidInvitation => code::INVALID_INVITATION,
             Self::Database(_) | Self::Internal(_) => code::INTERNAL,
         }
@@ -75,7 +93,7 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadUserInput { .. } | Self::TooComplex(_) | Self::InvalidInvitation => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,6 +141,9 @@ impl IntoResponse for AppError {
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

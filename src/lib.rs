@@ -5,7 +5,8 @@
 //!
 //! ## One request, from route to table
 //! An admin uploads a sheet: `POST /invitations/links` with the CSV as the body.
-//! 1. [`http`] routes it to `http::invitations::links`; the [`http::Admin`] extractor asks
+//! 1. [`http`] bounds it (requests under way, a deadline, headers in time) and routes it to
+//!    `http::invitations::links`; the [`http::Admin`] extractor asks
 //!    [`identity::Authenticator`] who the bearer token belongs to: a [`identity::Caller`],
 //!    whose [`tenant::Tenant`] scopes everything that follows.
 //! 2. The handler takes from the shared [`state::AppState`] only what the service uses (the
@@ -33,8 +34,9 @@
 //!   see), [`state`] (what they share), [`error`] (codes, and how an error leaves).
 //! - Services, a folder per capability, each taking a connection, the [`tenant::Tenant`], the
 //!   time and the settings it uses: [`organizations`], [`members`], [`roles`], [`invitations`],
-//!   [`identity`] (who is calling; SSO providers), [`audit`] (the trail), [`ratelimit`]
-//!   (counters shared by every node).
+//!   [`identity`] (who is calling; SSO providers; the guarded client for providers), [`audit`]
+//!   (the trail), [`ratelimit`] (counters shared by every node, per client network),
+//!   [`secrets`] (secrets encrypted at rest).
 //! - Foundations, used by all: [`domain`] (types that parse at the edge), [`sheets`] (reading
 //!   and writing spreadsheets), [`tenant`] (isolation in one place), [`db`] (connecting, SQL
 //!   helpers), [`pagination`] (cursors), [`limits`] (every input bound), [`clock`] (the time,
@@ -60,6 +62,7 @@ pub mod organizations;
 pub mod pagination;
 pub mod ratelimit;
 pub mod roles;
+pub mod secrets;
 pub mod sheets;
 pub mod state;
 pub mod telemetry;

@@ -26,6 +26,15 @@ pub const INVITE_TTL_DAYS: std::ops::RangeInclusive<i32> = 1..=30;
 /// Bytes in an invitation sheet, and its data rows.
 pub const SHEET_BYTES: usize = 50 * 1024 * 1024;
 pub const SHEET_ROWS: usize = 200_000;
+/// Characters in one cell of a sheet's Team Member ID, Email, Language or Role IDs column
+/// (`VALUE_TOO_LONG`).
+pub const CELL_CHARS: usize = 1_000;
+/// Role ids in one invitation (`TOO_MANY_ROLES`).
+pub const ROLES_PER_INVITATION: usize = 50;
+/// Characters in a `search` filter.
+pub const SEARCH_CHARS: usize = 200;
+/// Bytes in an ID token given to `acceptInvitation` (real ones are 1 to 4 KiB).
+pub const ID_TOKEN_BYTES: usize = 16 * 1024;
 
 /// Bytes of a presented invitation token: ours are 47; anything longer is not worth hashing.
 pub const INVITATION_TOKEN_BYTES: usize = 200;

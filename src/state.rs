@@ -8,7 +8,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::{Config, clock::Clock, domain::SupportedLanguages, identity::Authenticator, invitations::LinkSettings};
+use crate::{
+    Config,
+    clock::Clock,
+    domain::SupportedLanguages,
+    identity::{Authenticator, fetch::Fetcher},
+    invitations::LinkSettings,
+    secrets::SecretBox,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,6 +26,10 @@ pub struct AppState {
     pub languages: Arc<SupportedLanguages>,
     pub links: Arc<LinkSettings>,
     pub authenticator: Arc<Authenticator>,
+    /// The one client for identity providers (discovery, keys, code exchange).
+    pub oidc: Arc<Fetcher>,
+    /// What encrypts stored secrets; `None` without a key (secrets are then refused).
+    pub secrets: Option<Arc<SecretBox>>,
 }
 
 impl AppState {

@@ -11,6 +11,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub token_hash: String,
     pub created_at: ChronoDateTimeUtc,
+    /// When it was revoked; a revoked token authenticates no one.
+    pub revoked_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m20261130_000001_create_core_tables;
 mod m20261130_000002_create_invitations;
 mod m20261130_000003_create_identity;
 mod m20261130_000004_bulk_issue;
+mod m20261201_000005_hardening;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_create_invitations::Migration),
             Box::new(m20261130_000003_create_identity::Migration),
             Box::new(m20261130_000004_bulk_issue::Migration),
+            Box::new(m20261201_000005_hardening::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod language;
 mod mail_domain;
 mod name;
 mod public_id;
+mod search;
 mod secret;
 mod slug;
 
@@ -16,6 +17,7 @@ pub use language::{Language, LanguageError, SupportedLanguages};
 pub use mail_domain::{DomainError, MailDomain};
 pub use name::{DisplayName, NameError, RoleName};
 pub use public_id::PublicId;
+pub use search::{SearchText, SearchTooLong};
 pub use secret::SecretToken;
 pub use slug::{Slug, SlugError};
 

@@ -12,6 +12,7 @@ use super::loaders::Loaders;
 use crate::{
     AppError, Result,
     identity::{Auth, Caller},
+    ratelimit::ClientNetwork,
     state::AppState,
     tenant::Tenant,
 };
@@ -21,13 +22,13 @@ use crate::{
 #[derive(Clone)]
 pub struct RequestContext {
     pub auth: Auth,
-    /// The client's address, for rate limits.
-    pub client: String,
+    /// The client's network, for rate limits.
+    pub client: ClientNetwork,
     pub loaders: Option<Arc<Loaders>>,
 }
 
 impl RequestContext {
-    pub fn new(state: &AppState, auth: Auth, client: String) -> Self {
+    pub fn new(state: &AppState, auth: Auth, client: ClientNetwork) -> Self {
         let loaders = match &auth {
             Auth::Admin(caller) => Some(Arc::new(Loaders::new(&state.db, caller.tenant))),
             _ => None,

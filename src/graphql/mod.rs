@@ -2,6 +2,7 @@
 //! and the connection from the context, calls one service, and maps the result to a type
 //! that wraps the stored row.
 
+pub mod anonymous;
 pub mod context;
 pub mod loaders;
 pub mod mutation;

@@ -13,7 +13,10 @@ use super::{
 use crate::{
     AppError,
     domain::{DisplayName, Email},
-    identity::sso::{self, ProviderInput, SsoDomains},
+    identity::{
+        api_tokens,
+        sso::{self, ProviderInput, SsoDomains},
+    },
     invitations::{
         accept,
         lifecycle::{self, InviteRequest},
@@ -248,7 +251,8 @@ impl Mutation {
         id_token: Option<String>,
     ) -> Result<AcceptedInvitation> {
         let client = &ctx.request().client;
-        let accepted = accept::accept(ctx.db(), &token, client, id_token.as_deref(), ctx.now()).await?;
+        let oidc = &ctx.state().oidc;
+        let accepted = accept::accept(ctx.db(), oidc, &token, client, id_token.as_deref(), ctx.now()).await?;
         Ok(AcceptedInvitation {
             member_id: ID(accepted.member_id),
             email: accepted.email,
@@ -272,8 +276,25 @@ impl Mutation {
             enforced: input.enforced,
             include_subdomains: input.include_subdomains,
         };
-        let (provider, domains) = sso::configure(ctx.db(), caller, input, ctx.now()).await?;
+        let state = ctx.state();
+        let clients = (state.oidc.as_ref(), state.secrets.as_deref());
+        let (provider, domains) = sso::configure(ctx.db(), clients, caller, input, ctx.now()).await?;
         Ok(SsoProvider(provider, domains))
+    }
+
+    /// Revokes the organization's API tokens of this name, at once on every node (the token of
+    /// this very request too, if it has that name). Returns how many were revoked.
+    async fn revoke_api_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token's name, as `apiTokens` shows it.")] name: String,
+    ) -> Result<i32> {
+        let caller = ctx.caller()?;
+        let revoked = api_tokens::revoke(ctx.db(), &caller.tenant, &name, &caller.name, ctx.now()).await?;
+        if revoked == 0 {
+            return Err(AppError::NotFound("API token").into());
+        }
+        Ok(revoked as i32)
     }
 
     /// Removes an SSO provider and its domains. Returns the removed id.

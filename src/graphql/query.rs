@@ -6,14 +6,18 @@ use async_graphql::{Context, ID, Object, Result};
 use super::{
     ContextExt, loaders,
     types::{
-        AuditEvent, AuditEventConnection, AuditEventConnectionFields, EmailCheck, Invitation, InvitationConnection,
-        InvitationConnectionFields, InvitationFilterInput, Member, MemberConnection, MemberConnectionFields,
-        MemberFilter, MemberOrder, Organization, Page, PublicInvitation, Role, SsoProvider, Viewer,
+        ApiToken, AuditEvent, AuditEventConnection, AuditEventConnectionFields, EmailCheck, Invitation,
+        InvitationConnection, InvitationConnectionFields, InvitationFilterInput, Member, MemberConnection,
+        MemberConnectionFields, MemberFilter, MemberOrder, Organization, Page, PublicInvitation, Role, SsoProvider,
+        Viewer,
     },
 };
 use crate::{
     AppError, audit,
-    identity::sso::{self, SsoDomains},
+    identity::{
+        api_tokens,
+        sso::{self, SsoDomains},
+    },
     invitations::{accept, list, rules, sheet},
     limits::{EMAILS_PER_CHECK, PAGE_DEFAULT, PAGE_MAX},
     members, pagination, roles,
@@ -93,7 +97,7 @@ impl Query {
     ) -> Result<InvitationConnection> {
         let tenant = ctx.tenant()?;
         let first = pagination::page_size(first)?;
-        let filter: list::InvitationFilter = filter.unwrap_or_default().into();
+        let filter = filter.unwrap_or_default().parse()?;
         let now = ctx.now();
         let page = list::page(ctx.db(), &tenant, &filter, first, after.as_deref(), now).await?;
         let fields = InvitationConnectionFields { tenant, filter, now };
@@ -129,6 +133,12 @@ impl Query {
             sso_issuer_url: found.sso.as_ref().map(|p| p.issuer_url.clone()),
             sso_client_id: found.sso.map(|p| p.client_id),
         }))
+    }
+
+    /// The organization's admin API tokens, oldest first (revoked ones included).
+    async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
+        let tenant = ctx.tenant()?;
+        Ok(api_tokens::list(ctx.db(), &tenant).await?.into_iter().map(ApiToken).collect())
     }
 
     /// The organization's SSO providers.

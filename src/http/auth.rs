@@ -1,7 +1,10 @@
 //! Who is calling: the admin extractor for REST routes (a valid bearer token, or 401), and
 //! the client's address for rate limits.
 
-use std::{convert::Infallible, net::SocketAddr};
+use std::{
+    convert::Infallible,
+    net::{IpAddr, SocketAddr},
+};
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
@@ -9,7 +12,7 @@ use axum::{
 };
 
 use super::HttpState;
-use crate::{AppError, identity::Caller};
+use crate::{AppError, identity::Caller, ratelimit::ClientNetwork};
 
 /// An authenticated admin; the route's work is scoped to `self.0.tenant`.
 pub struct Admin(pub Caller);
@@ -30,28 +33,51 @@ pub async fn authenticate(state: &HttpState, headers: &axum::http::HeaderMap) ->
     app.authenticator.authenticate(&app.db, authorization, app.now()).await
 }
 
-/// The client's address: the peer's, or the load balancer's `X-Forwarded-For` entry when
-/// `MUSTER_TRUST_FORWARDED_FOR` says the balancer can be trusted to set it.
-pub struct ClientAddr(pub String);
+/// The client's network, for rate limits: the peer's address, or the load balancer's
+/// `X-Forwarded-For` entry when `MUSTER_TRUST_FORWARDED_FOR` says the balancer can be trusted to
+/// set it. An entry that is not an address is ignored (the peer counts instead).
+pub struct ClientAddr(pub ClientNetwork);
 
 impl FromRequestParts<HttpState> for ClientAddr {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, Self::Rejection> {
-        if state.app.config.trust_forwarded_for {
-            let forwarded = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|value| value.to_str().ok())
-                .flat_map(|value| value.split(','))
-                .map(str::trim)
-                .rfind(|entry| !entry.is_empty());
-            if let Some(client) = forwarded {
-                return Ok(Self(client.to_owned()));
-            }
-        }
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
-        Ok(Self(peer.unwrap_or_else(|| "unknown".to_owned())))
+        let forwarded = state.app.config.trust_forwarded_for.then(|| forwarded_for(&parts.headers)).flatten();
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        Ok(Self(forwarded.or(peer).map_or_else(ClientNetwork::unknown, ClientNetwork::of)))
+    }
+}
+
+/// The last `X-Forwarded-For` entry (the one the balancer added), if it is an address.
+fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<IpAddr> {
+    let last = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .rfind(|entry| !entry.is_empty())?;
+    // Some balancers add the port: `203.0.113.7:51234`, `[2001:db8::1]:443`.
+    last.parse::<IpAddr>().ok().or_else(|| last.parse::<SocketAddr>().ok().map(|socket| socket.ip()))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::forwarded_for;
+
+    #[test]
+    fn forwarded_addresses_are_checked() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+            forwarded_for(&headers)
+        };
+        assert_eq!(with("198.51.100.1, 203.0.113.7"), Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(with("203.0.113.7:51234"), Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(with("[2001:db8::1]:443"), Some("2001:db8::1".parse().unwrap()));
+        assert_eq!(with(&"x".repeat(5000)), None);
+        assert_eq!(with("unknown"), None);
     }
 }

@@ -93,7 +93,7 @@ mod tests {
             vec![InvitationStatus::NotInvited, InvitationStatus::Pending, InvitationStatus::Expired]
         );
         assert_eq!(filter.languages[0].as_str(), "pt-BR");
-        assert_eq!(filter.search.as_deref(), Some("ana"));
+        assert_eq!(filter.search.as_ref().map(|s| s.as_str()), Some("ana"));
         assert!(parse_filter("status=PENDING").is_err());
         assert!(parse_filter("invitationStatus=WAITING").is_err());
     }

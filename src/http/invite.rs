@@ -35,7 +35,7 @@ pub async fn accept(
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
 ) -> Response {
-    match accept::accept(&state.app.db, &token, &client, None, state.app.now()).await {
+    match accept::accept(&state.app.db, &state.app.oidc, &token, &client, None, state.app.now()).await {
         Ok(accepted) => welcome(&accepted),
         Err(err) => failure(err),
     }
@@ -92,11 +92,15 @@ fn invalid() -> Response {
 fn failure(err: AppError) -> Response {
     match err {
         AppError::InvalidInvitation => invalid(),
-        AppError::RateLimited => html(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            "<h1>Too many attempts</h1><p>Wait a few minutes and try again.</p>",
-        ),
+        AppError::RateLimited(seconds) => {
+            let mut page = html(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                "<h1>Too many attempts</h1><p>Wait a few minutes and try again.</p>",
+            );
+            page.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+            page
+        }
         AppError::Internal(cause) if cause.downcast_ref::<ProviderUnavailable>().is_some() => {
             tracing::warn!(error = %cause, "SSO sign-in unavailable");
             html(
@@ -118,7 +122,8 @@ fn failure(err: AppError) -> Response {
 }
 
 /// A small, self-contained page. The link's token is in the address: no referrer may carry
-/// it elsewhere, no cache or search engine may keep it.
+/// it elsewhere, no cache or search engine may keep it, and no other site may frame the page
+/// to trick a click on its button.
 fn html(status: StatusCode, title: &str, body: &str) -> Response {
     let page = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -132,8 +137,13 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::REFERRER_POLICY, "no-referrer"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::HeaderName::from_static("x-robots-tag"), "noindex"),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
         ],
         Html(page),
     )
@@ -155,13 +165,18 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+fn flow(state: &HttpState) -> sso_flow::Flow<'_> {
+    let app = &state.app;
+    sso_flow::Flow { db: &app.db, fetcher: &app.oidc, secrets: app.secrets.as_deref(), links: &app.links }
+}
+
 /// `GET /invite/{token}/sso`: off to the organization's provider to sign in.
 pub async fn sso_start(
     State(state): State<HttpState>,
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
 ) -> Response {
-    match sso_flow::start(&state.app.db, &state.app.links, &token, &client, state.app.now()).await {
+    match flow(&state).start(&token, &client, state.app.now()).await {
         Ok(url) => (
             StatusCode::SEE_OTHER,
             [
@@ -192,7 +207,7 @@ pub async fn sso_callback(
         tracing::info!(error = ?callback.error, "SSO callback without a code");
         return invalid();
     };
-    match sso_flow::finish(&state.app.db, &state.app.links, &code, &flow_state, &client, state.app.now()).await {
+    match flow(&state).finish(&code, &flow_state, &client, state.app.now()).await {
         Ok(accepted) => welcome(&accepted),
         Err(err) => failure(err),
     }

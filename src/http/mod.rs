@@ -4,6 +4,7 @@
 //! | --- | --- | --- |
 //! | `POST /graphql` | admins; anyone for the public operations | GraphQL over HTTP (JSON, or the multipart request spec for uploads) |
 //! | `GET /graphql` | anyone | GraphiQL for a browser; `?query=` runs a query (never a mutation) |
+//! | `GET /graphiql/{file}` | anyone | GraphiQL's scripts and styles, served by muster itself |
 //! | `GET /members.csv` | admins | the members export, filtered like `members` |
 //! | `GET /invitations/template.csv` | anyone | the sample invitation sheet |
 //! | `POST /invitations/links` | admins | a sheet as the raw body: the links sheet, or a 422 report |
@@ -14,15 +15,19 @@
 //! | `GET /healthz` | anyone | liveness: the process answers |
 //! | `GET /readyz` | anyone | readiness: the database answers too |
 //!
-//! Handlers are thin: they read the request into domain types, call a service with what it
-//! uses from [`HttpState`], and write the answer.
+//! Every request is bounded (`guard`: requests under way, a deadline; `server`: headers in
+//! time). Handlers are thin: they read the request into domain types, call a service with what
+//! it uses from [`HttpState`], and write the answer.
 
 mod auth;
 mod export;
+mod graphiql;
 mod graphql;
+mod guard;
 mod health;
 mod invitations;
 mod invite;
+mod server;
 
 use std::time::Duration;
 
@@ -42,6 +47,7 @@ use tower_http::{
 };
 
 pub use auth::{Admin, ClientAddr};
+pub use server::serve;
 
 use crate::{graphql::MusterSchema, state::AppState};
 
@@ -61,8 +67,10 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: HttpState) -> Router {
     let cors = cors(&state.app.config.cors_origins);
+    let guard = guard::Guard::new(&state.app.config);
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphiql/{file}", get(graphiql::asset))
         .route("/members.csv", get(export::members_csv))
         .route("/invitations/template.csv", get(invitations::template))
         .route(
@@ -76,6 +84,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(guard, guard::guard))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

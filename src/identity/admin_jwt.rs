@@ -2,7 +2,8 @@
 //! set, a bearer JWT from that issuer is an admin of the organization whose slug its org claim
 //! names. Verified like ID tokens (signature with the issuer's published keys, issuer,
 //! audience, expiry; asymmetric algorithms only). The keys are cached in this node's memory —
-//! nodes need not agree on them — and fetched again when a token names an unknown key.
+//! nodes need not agree on them — and fetched again when a token names an unknown key, at
+//! most once a minute however many such tokens arrive (see `fetch`).
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use tokio::sync::RwLock;
 
 use super::{
     Caller,
+    fetch::{Fetcher, REFRESH_EVERY},
     oidc::{self, NonceCheck, Refusal},
 };
 use crate::{organizations, tenant::Tenant};
@@ -21,6 +23,7 @@ pub struct AdminIssuer {
     issuer: IssuerUrl,
     audience: String,
     org_claim: String,
+    fetcher: Arc<Fetcher>,
     keys: RwLock<Option<Arc<CoreJsonWebKeySet>>>,
 }
 
@@ -28,6 +31,7 @@ impl AdminIssuer {
     /// From `MUSTER_ADMIN_ISSUER`, `MUSTER_ADMIN_AUDIENCE` and `MUSTER_ADMIN_ORG_CLAIM`: `None`
     /// when admin JWTs are not configured; an error when half-configured.
     pub fn configure(
+        fetcher: Arc<Fetcher>,
         issuer: Option<&str>,
         audience: Option<&str>,
         org_claim: Option<&str>,
@@ -35,12 +39,13 @@ impl AdminIssuer {
         match (issuer, audience, org_claim) {
             (None, None, None) => Ok(None),
             (Some(issuer), Some(audience), Some(org_claim)) => {
-                let issuer =
-                    oidc::check_issuer_url(issuer).map_err(|err| anyhow::anyhow!("MUSTER_ADMIN_ISSUER: {err}"))?;
+                let issuer = oidc::check_issuer_url(&fetcher, issuer)
+                    .map_err(|err| anyhow::anyhow!("MUSTER_ADMIN_ISSUER: {err}"))?;
                 Ok(Some(Self {
                     issuer,
                     audience: audience.to_owned(),
                     org_claim: org_claim.to_owned(),
+                    fetcher,
                     keys: RwLock::new(None),
                 }))
             }
@@ -50,13 +55,20 @@ impl AdminIssuer {
         }
     }
 
-    async fn keys(&self, refresh: bool) -> Option<Arc<CoreJsonWebKeySet>> {
+    /// The issuer's keys: cached, or fetched when there are none or `refresh` asks — unless
+    /// they were fetched less than a minute ago, by this request's turn or another's.
+    async fn keys(&self, refresh: bool, now: DateTime<Utc>) -> Option<Arc<CoreJsonWebKeySet>> {
         if !refresh && let Some(keys) = self.keys.read().await.clone() {
             return Some(keys);
         }
+        let mut last_fetch = self.fetcher.refresh_gate(self.issuer.as_str()).await;
+        if last_fetch.is_some_and(|at| now - at < REFRESH_EVERY) {
+            return self.keys.read().await.clone();
+        }
+        *last_fetch = Some(now);
         let fetched = async {
-            let metadata = oidc::discover(&self.issuer).await?;
-            oidc::fetch_keys(metadata.jwks_uri()).await
+            let metadata = oidc::discover(&self.fetcher, &self.issuer).await?;
+            oidc::fetch_keys(&self.fetcher, metadata.jwks_uri()).await
         }
         .await;
         match fetched {
@@ -81,7 +93,7 @@ impl AdminIssuer {
     ) -> crate::Result<Option<Caller>> {
         let mut result = Err(Refusal::UnknownKey);
         for refresh in [false, true] {
-            let Some(keys) = self.keys(refresh).await else { break };
+            let Some(keys) = self.keys(refresh, now).await else { break };
             result = oidc::verify(jwt, &self.issuer, &self.audience, &keys, NonceCheck::AccessToken, now);
             if !matches!(result, Err(Refusal::UnknownKey)) {
                 break;

@@ -5,13 +5,15 @@
 //!
 //! - [`api_tokens`]: admin API tokens; [`admin_jwt`]: admin JWTs;
 //! - [`sso`]: organizations' SSO providers, their domains and keys;
-//! - [`oidc`]: discovery, keys and token verification shared by all of them.
+//! - [`oidc`]: discovery, keys and token verification shared by all of them;
+//! - [`fetch`]: the one guarded HTTP client every request to a provider goes through.
 //!
 //! Nothing here knows about invitations: accepting one through SSO (`invitations::sso_flow`)
 //! builds on this module, not the other way round.
 
 pub mod admin_jwt;
 pub mod api_tokens;
+pub mod fetch;
 pub mod oidc;
 pub mod sso;
 

@@ -19,6 +19,7 @@ use sea_orm::{
 
 use super::{
     Caller,
+    fetch::{Fetcher, REFRESH_EVERY},
     oidc::{self, ProviderError},
 };
 use crate::{
@@ -26,6 +27,7 @@ use crate::{
     audit::{self, Action, Event},
     domain::{DisplayName, Email, MailDomain, PublicId},
     limits::CLIENT_ID_BYTES,
+    secrets::{self, SecretBox, SecretError},
     tenant::Tenant,
 };
 
@@ -55,15 +57,15 @@ struct ProviderSettings {
 }
 
 impl ProviderSettings {
-    fn parse(input: ProviderInput) -> Result<Self> {
+    fn parse(fetcher: &Fetcher, input: ProviderInput) -> Result<Self> {
         let name = DisplayName::parse(&input.name)
             .map_err(|err| AppError::bad_input("input.name", format!("the provider's name {err}")))?;
         let client_id = input.client_id.trim();
         if client_id.is_empty() || client_id.len() > CLIENT_ID_BYTES {
             return Err(AppError::bad_input("input.clientId", "give the client id the provider issued to muster"));
         }
-        let issuer =
-            oidc::check_issuer_url(&input.issuer_url).map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
+        let issuer = oidc::check_issuer_url(fetcher, &input.issuer_url)
+            .map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
         let mut domains = Vec::new();
         for raw in &input.domains {
             let domain = MailDomain::parse(raw).map_err(|err| AppError::bad_input("input.domains", err))?;
@@ -103,16 +105,24 @@ impl ProviderSettings {
 #[tracing::instrument(skip_all, fields(issuer = %input.issuer_url))]
 pub async fn configure(
     db: &DatabaseConnection,
+    (fetcher, sealer): (&Fetcher, Option<&SecretBox>),
     caller: &Caller,
     input: ProviderInput,
     now: DateTime<Utc>,
 ) -> Result<(sso_provider::Model, Vec<String>)> {
-    let settings = ProviderSettings::parse(input)?;
-    let metadata = oidc::discover(&settings.issuer).await.map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
-    let keys =
-        oidc::fetch_keys(metadata.jwks_uri()).await.map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
+    let settings = ProviderSettings::parse(fetcher, input)?;
+    if settings.client_secret.is_some() && sealer.is_none() {
+        return Err(AppError::bad_input(
+            "input.clientSecret",
+            "muster keeps client secrets encrypted, and has no key to encrypt with: the operator sets \
+             MUSTER_SECRET_KEY (32 random bytes, base64)",
+        ));
+    }
+    let issuer_error = |err| AppError::bad_input("input.issuerUrl", err);
+    let metadata = oidc::discover(fetcher, &settings.issuer).await.map_err(issuer_error)?;
+    let keys = oidc::fetch_keys(fetcher, metadata.jwks_uri()).await.map_err(issuer_error)?;
     let txn = db.begin().await?;
-    let provider = store(&txn, &caller.tenant, &settings, (&metadata, &keys), now).await?;
+    let provider = store(&txn, &caller.tenant, &settings, sealer, (&metadata, &keys), now).await?;
     let domains = store_domains(&txn, &caller.tenant, &provider, &settings.domains).await?;
     txn.commit().await?;
     let details =
@@ -127,25 +137,31 @@ async fn store(
     db: &impl ConnectionTrait,
     tenant: &Tenant,
     settings: &ProviderSettings,
+    sealer: Option<&SecretBox>,
     (metadata, keys): (&CoreProviderMetadata, &CoreJsonWebKeySet),
     now: DateTime<Utc>,
 ) -> Result<sso_provider::Model> {
     let json = |value: serde_json::Result<String>| value.map_err(|err| AppError::Internal(err.into()));
     let existing =
         tenant.sso_providers().filter(sso_provider::Column::IssuerUrl.eq(settings.issuer.as_str())).one(db).await?;
+    let public_id = existing.as_ref().map_or_else(|| PublicId::generate().into_inner(), |row| row.public_id.clone());
+    let sealed = match (&settings.client_secret, sealer) {
+        (Some(secret), Some(sealer)) => Some(sealer.seal(secret, &secret_context(&public_id))),
+        _ => None,
+    };
     let mut active = match existing {
         Some(row) => {
             let keep_secret = row.client_secret.clone();
             let mut active: sso_provider::ActiveModel = row.into();
             // The secret is write-only: leaving it out keeps the one on file.
-            active.client_secret = Set(settings.client_secret.clone().or(keep_secret));
+            active.client_secret = Set(sealed.or(keep_secret));
             active
         }
         None => sso_provider::ActiveModel {
-            public_id: Set(PublicId::generate().into_inner()),
+            public_id: Set(public_id),
             organization_id: Set(tenant.organization_id()),
             issuer_url: Set(settings.issuer.as_str().to_owned()),
-            client_secret: Set(settings.client_secret.clone()),
+            client_secret: Set(sealed),
             created_at: Set(now),
             ..Default::default()
         },
@@ -180,7 +196,8 @@ async fn store_domains(
         .map_err(|err| {
             AppError::conflict_on_unique(err, || {
                 format!(
-                    "input.domains: `{domain}` already belongs to an SSO provider; a domain routes to one organization"
+                    "input.domains: `{domain}` is already a domain of another of this organization's SSO providers; \
+                     remove it there first"
                 )
             })
         })?;
@@ -199,6 +216,53 @@ pub async fn remove(db: &DatabaseConnection, caller: &Caller, id: &str, now: Dat
     );
     audit::record(db, &caller.tenant, &caller.name, event, now).await;
     Ok(provider.public_id)
+}
+
+/// What a provider's sealed client secret is bound to: its row.
+fn secret_context(public_id: &str) -> String {
+    format!("sso_provider:{public_id}")
+}
+
+/// The provider's client secret, opened; `None` when it has none.
+pub fn client_secret(
+    provider: &sso_provider::Model,
+    sealer: Option<&SecretBox>,
+) -> std::result::Result<Option<String>, SecretError> {
+    let Some(stored) = &provider.client_secret else { return Ok(None) };
+    if !secrets::is_sealed(stored) {
+        // Stored by an older muster that had no key; sealed at the next start with one.
+        return Ok(Some(stored.clone()));
+    }
+    let sealer = sealer.ok_or(SecretError::DoesNotOpen)?;
+    sealer.open(stored, &secret_context(&provider.public_id)).map(Some)
+}
+
+/// Encrypts the client secrets an older muster stored in plain. Runs at start.
+pub async fn seal_plain_secrets(db: &impl ConnectionTrait, sealer: &SecretBox) -> Result<u64> {
+    let plain = sso_provider::Entity::find().filter(sso_provider::Column::ClientSecret.is_not_null()).all(db).await?;
+    let mut sealed = 0;
+    for provider in plain {
+        let Some(secret) = provider.client_secret.as_deref().filter(|stored| !secrets::is_sealed(stored)) else {
+            continue;
+        };
+        let value = sealer.seal(secret, &secret_context(&provider.public_id));
+        sso_provider::Entity::update_many()
+            .col_expr(sso_provider::Column::ClientSecret, sea_orm::sea_query::Expr::value(Some(value)))
+            .filter(sso_provider::Column::Id.eq(provider.id))
+            .exec(db)
+            .await?;
+        sealed += 1;
+    }
+    if sealed > 0 {
+        tracing::info!(sealed, "encrypted SSO client secrets stored in plain text");
+    }
+    Ok(sealed)
+}
+
+/// Whether any client secret is still stored in plain.
+pub async fn has_plain_secrets(db: &impl ConnectionTrait) -> Result<bool> {
+    let stored = sso_provider::Entity::find().filter(sso_provider::Column::ClientSecret.is_not_null()).all(db).await?;
+    Ok(stored.iter().any(|provider| provider.client_secret.as_deref().is_some_and(|s| !secrets::is_sealed(s))))
 }
 
 /// The organization's providers with their domains.
@@ -281,33 +345,52 @@ impl SsoDomains {
     }
 }
 
-/// The provider's metadata and keys, fetching them again when stale or when `refresh`.
+/// The provider's metadata and keys, as stored.
+fn stored(provider: &sso_provider::Model) -> Option<(CoreProviderMetadata, CoreJsonWebKeySet)> {
+    let metadata = serde_json::from_str(provider.metadata.as_deref()?).ok()?;
+    let keys = serde_json::from_str(provider.jwks.as_deref()?).ok()?;
+    Some((metadata, keys))
+}
+
+/// The provider's metadata and keys, fetching them again when an hour old or when `refresh`
+/// — but at most once a minute per provider on this node, whatever the tokens say: a request
+/// that finds a fetch under way or just done waits for it and takes what it stored.
 pub async fn metadata_and_keys(
     db: &impl ConnectionTrait,
+    fetcher: &Fetcher,
     provider: &sso_provider::Model,
     refresh: bool,
     now: DateTime<Utc>,
 ) -> std::result::Result<(CoreProviderMetadata, CoreJsonWebKeySet), ProviderError> {
-    let cached = provider.metadata.as_deref().and_then(|json| serde_json::from_str::<CoreProviderMetadata>(json).ok());
-    let keys = provider.jwks.as_deref().and_then(|json| serde_json::from_str::<CoreJsonWebKeySet>(json).ok());
+    let cached = stored(provider);
     let fresh = provider.fetched_at.is_some_and(|at| now - at < KEYS_MAX_AGE);
-    if let (Some(metadata), Some(keys), true, false) = (&cached, &keys, fresh, refresh) {
-        return Ok((metadata.clone(), keys.clone()));
+    if let (Some(cached), true, false) = (&cached, fresh, refresh) {
+        return Ok(cached.clone());
     }
+    let mut last_fetch = fetcher.refresh_gate(&format!("sso-provider:{}", provider.id)).await;
+    if last_fetch.is_some_and(|at| now - at < REFRESH_EVERY) {
+        let current = sso_provider::Entity::find_by_id(provider.id).one(db).await.ok().flatten();
+        return current.as_ref().and_then(stored).or(cached).ok_or_else(|| {
+            ProviderError::NotOpenId(provider.issuer_url.clone(), "its keys could not be fetched a moment ago".into())
+        });
+    }
+    *last_fetch = Some(now);
     let issuer = IssuerUrl::new(provider.issuer_url.clone())
         .map_err(|err| ProviderError::BadUrl(provider.issuer_url.clone(), err.to_string()))?;
-    let metadata = match oidc::discover(&issuer).await {
-        Ok(metadata) => metadata,
-        // A provider outage with keys on file: keep using them rather than failing everyone.
-        Err(err) => match (cached, keys) {
-            (Some(metadata), Some(keys)) if !refresh => {
-                tracing::warn!(issuer = %provider.issuer_url, error = %err, "SSO provider unreachable; using its cached keys");
-                return Ok((metadata, keys));
-            }
-            _ => return Err(err),
-        },
+    let fetched = async {
+        let metadata = oidc::discover(fetcher, &issuer).await?;
+        let keys = oidc::fetch_keys(fetcher, metadata.jwks_uri()).await?;
+        Ok::<_, ProviderError>((metadata, keys))
     };
-    let keys = oidc::fetch_keys(metadata.jwks_uri()).await?;
+    let (metadata, keys) = match (fetched.await, cached) {
+        (Ok(fetched), _) => fetched,
+        // A provider outage with keys on file: keep using them rather than failing everyone.
+        (Err(err), Some(cached)) if !refresh => {
+            tracing::warn!(issuer = %provider.issuer_url, error = %err, "SSO provider unreachable; using its cached keys");
+            return Ok(cached);
+        }
+        (Err(err), _) => return Err(err),
+    };
     let update = sso_provider::Entity::update_many()
         .col_expr(
             sso_provider::Column::Metadata,

@@ -15,12 +15,13 @@ use crate::{
     audit::{self, Action, Event, INVITEE},
     domain::{Email, InvitationStatus, SecretToken},
     identity::{
+        fetch::Fetcher,
         oidc::{self, NonceCheck, Refusal},
         sso::{self, SsoDomains},
     },
-    limits::INVITATION_TOKEN_BYTES,
+    limits::{ID_TOKEN_BYTES, INVITATION_TOKEN_BYTES},
     members::state::{Move, move_state},
-    ratelimit::{self, INVITATION_FAILURES},
+    ratelimit::{self, ClientNetwork, INVITATION_FAILURES},
     tenant::Tenant,
 };
 
@@ -47,25 +48,27 @@ pub struct Accepted {
     pub organization_name: String,
 }
 
-fn limiter_key(client: &str) -> String {
+fn limiter_key(client: &ClientNetwork) -> String {
     format!("invitation-failures:{client}")
 }
 
-/// Counts a failed attempt against the client and answers the one refusal callers see.
-async fn refuse(db: &impl ConnectionTrait, client: &str, reason: &str, now: DateTime<Utc>) -> AppError {
-    tracing::info!(client, reason, "invitation refused");
-    if let Err(err) = ratelimit::record(db, &limiter_key(client), INVITATION_FAILURES, now).await {
-        tracing::error!(error = %err, "cannot count a failed invitation attempt");
+/// Counts a failed attempt against the client's network and answers the one refusal callers
+/// see: `INVALID_INVITATION`, or `RATE_LIMITED` once the network is past its limit. Only
+/// failures count, and a valid link is never looked at here: people behind one NAT cannot
+/// lock each other out, and a 256-bit link cannot be guessed anyway.
+async fn refuse(db: &impl ConnectionTrait, client: &ClientNetwork, reason: &str, now: DateTime<Utc>) -> AppError {
+    tracing::info!(%client, reason, "invitation refused");
+    match ratelimit::count(db, &limiter_key(client), INVITATION_FAILURES, now).await {
+        Ok(None) => AppError::InvalidInvitation,
+        Ok(Some(wait)) => {
+            tracing::warn!(%client, "too many failed invitation attempts");
+            AppError::rate_limited(wait)
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "cannot count a failed invitation attempt");
+            AppError::InvalidInvitation
+        }
     }
-    AppError::InvalidInvitation
-}
-
-async fn ensure_not_limited(db: &impl ConnectionTrait, client: &str, now: DateTime<Utc>) -> Result<()> {
-    if ratelimit::is_blocked(db, &limiter_key(client), INVITATION_FAILURES, now).await? {
-        tracing::warn!(client, "too many failed invitation attempts");
-        return Err(AppError::RateLimited);
-    }
-    Ok(())
 }
 
 async fn by_token(db: &impl ConnectionTrait, token: &str) -> Result<Option<(invitation::Model, organization::Model)>> {
@@ -86,20 +89,19 @@ async fn by_token(db: &impl ConnectionTrait, token: &str) -> Result<Option<(invi
 pub async fn look_up(
     db: &impl ConnectionTrait,
     token: &str,
-    client: &str,
+    client: &ClientNetwork,
     now: DateTime<Utc>,
 ) -> Result<Option<PublicInvitation>> {
-    ensure_not_limited(db, client, now).await?;
     match by_token(db, token).await? {
         Some((invitation, organization)) => {
             let status = InvitationStatus::of(invitation.status, Some(invitation.expires_at), now);
             let sso = sso_provider_of(db, &invitation).await?;
             Ok(Some(PublicInvitation { invitation, organization, status, sso }))
         }
-        None => {
-            refuse(db, client, "unknown token", now).await;
-            Ok(None)
-        }
+        None => match refuse(db, client, "unknown token", now).await {
+            AppError::InvalidInvitation => Ok(None),
+            limited => Err(limited),
+        },
     }
 }
 
@@ -117,12 +119,12 @@ pub async fn sso_provider_of(
 #[tracing::instrument(skip_all, fields(client))]
 pub async fn accept(
     db: &DatabaseConnection,
+    fetcher: &Fetcher,
     token: &str,
-    client: &str,
+    client: &ClientNetwork,
     id_token: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Accepted> {
-    ensure_not_limited(db, client, now).await?;
     let Some((found, organization)) = by_token(db, token).await? else {
         return Err(refuse(db, client, "unknown token", now).await);
     };
@@ -130,18 +132,64 @@ pub async fn accept(
         Some(jwt) => Proof::IdToken { jwt, nonce: NonceCheck::ClientKept },
         None => Proof::LinkOnly,
     };
-    accept_found(db, found, organization, client, proof, now).await
+    accept_found(db, fetcher, found, organization, client, proof, now).await
+}
+
+/// Why an acceptance was refused. The audit trail keeps [`Refused::reason`], words of
+/// muster's own; what a token said (attacker-chosen text) goes only to the log, shortened.
+#[derive(Debug)]
+enum Refused {
+    NotPending(InvitationStatus),
+    SsoRequired,
+    TokenTooLarge,
+    Provider(String),
+    Token(Refusal),
+    AccessToken,
+    EmailNotVerified,
+    OtherEmail,
+    UsedMeanwhile,
+}
+
+impl Refused {
+    fn reason(&self) -> String {
+        match self {
+            Self::NotPending(status) => format!("it is {status:?}"),
+            Self::SsoRequired => "SSO sign-in required, no ID token given".into(),
+            Self::TokenTooLarge => format!("the ID token is larger than {} KiB", ID_TOKEN_BYTES / 1024),
+            Self::Provider(_) => "the provider's keys could not be had".into(),
+            Self::Token(Refusal::Malformed(_)) => "the ID token is not a JWT".into(),
+            Self::Token(Refusal::UnknownKey) => "no published key matches the ID token's signature".into(),
+            Self::Token(Refusal::Claims(_)) => "the ID token's claims were refused".into(),
+            Self::AccessToken => "an access token is not an ID token".into(),
+            Self::EmailNotVerified => "the provider has not verified the token's email".into(),
+            Self::OtherEmail => "the token's email is not the invited one".into(),
+            Self::UsedMeanwhile => "used or replaced meanwhile".into(),
+        }
+    }
+
+    /// What the log may add: the check's own words, shortened.
+    fn detail(&self) -> Option<String> {
+        let text = match self {
+            Self::Provider(detail) | Self::Token(Refusal::Malformed(detail) | Refusal::Claims(detail)) => detail,
+            _ => return None,
+        };
+        Some(text.chars().take(200).collect())
+    }
 }
 
 /// Refuses an acceptance: in the audit trail (never the token), in the log and in the limiter.
 async fn refused(
     db: &impl ConnectionTrait,
     found: &invitation::Model,
-    client: &str,
-    reason: String,
+    client: &ClientNetwork,
+    refused: Refused,
     now: DateTime<Utc>,
 ) -> AppError {
     let tenant = Tenant::new(found.organization_id);
+    let reason = refused.reason();
+    if let Some(detail) = refused.detail() {
+        tracing::info!(invitation = %found.public_id, detail, "acceptance refused");
+    }
     let details = serde_json::json!({ "reason": reason });
     audit::record(db, &tenant, INVITEE, Event::new(Action::InvitationRefused, Some(&found.public_id), details), now)
         .await;
@@ -152,32 +200,30 @@ async fn refused(
 /// the member the invitation's address, language and roles. Works once.
 pub async fn accept_found(
     db: &DatabaseConnection,
+    fetcher: &Fetcher,
     found: invitation::Model,
     organization: organization::Model,
-    client: &str,
+    client: &ClientNetwork,
     proof: Proof<'_>,
     now: DateTime<Utc>,
 ) -> Result<Accepted> {
     let status = InvitationStatus::of(found.status, Some(found.expires_at), now);
     if status != InvitationStatus::Pending {
-        return Err(refused(db, &found, client, format!("it is {status:?}"), now).await);
+        return Err(refused(db, &found, client, Refused::NotPending(status), now).await);
     }
     // The domain is checked again now: the provider may have changed since the link was issued.
     let identity = match (sso_provider_of(db, &found).await?, proof) {
         (None, _) => None,
-        (Some(_), Proof::LinkOnly) => {
-            let reason = "SSO sign-in required, no ID token given".to_owned();
-            return Err(refused(db, &found, client, reason, now).await);
-        }
+        (Some(_), Proof::LinkOnly) => return Err(refused(db, &found, client, Refused::SsoRequired, now).await),
         (Some(provider), Proof::IdToken { jwt, nonce }) => {
-            match verify_identity(db, &provider, &found, jwt, nonce, now).await {
+            match verify_identity(db, fetcher, &provider, &found, jwt, nonce, now).await {
                 Ok(subject) => Some(SsoIdentity { subject, provider_id: provider.id }),
-                Err(reason) => return Err(refused(db, &found, client, reason, now).await),
+                Err(why) => return Err(refused(db, &found, client, why, now).await),
             }
         }
     };
     let Some(member) = complete(db, &found, identity, now).await? else {
-        return Err(refused(db, &found, client, "used or replaced meanwhile".into(), now).await);
+        return Err(refused(db, &found, client, Refused::UsedMeanwhile, now).await);
     };
     tracing::info!(invitation = %found.public_id, member = %member.public_id, "invitation accepted");
     let details = serde_json::json!({ "member": member.public_id });
@@ -186,38 +232,47 @@ pub async fn accept_found(
     Ok(Accepted { member_id: member.public_id, email: found.email, organization_name: organization.name })
 }
 
-/// Checks an ID token for this invitation: signature with the provider's keys (fetched again
-/// once if it names an unknown key), issuer, audience, expiry, nonce, and a verified email
-/// equal to the invited one. Returns the subject, or why not (for the log).
+/// Checks an ID token for this invitation: its size, signature with the provider's keys
+/// (fetched again once if it names an unknown key), issuer, audience, expiry, nonce, and a
+/// verified email equal to the invited one. Returns the subject, or why not.
 async fn verify_identity(
     db: &impl ConnectionTrait,
+    fetcher: &Fetcher,
     provider: &sso_provider::Model,
     found: &invitation::Model,
     jwt: &str,
     nonce: NonceCheck<'_>,
     now: DateTime<Utc>,
-) -> std::result::Result<String, String> {
-    let issuer = openidconnect::IssuerUrl::new(provider.issuer_url.clone()).map_err(|err| err.to_string())?;
+) -> std::result::Result<String, Refused> {
+    if jwt.len() > ID_TOKEN_BYTES {
+        return Err(Refused::TokenTooLarge);
+    }
+    if matches!(nonce, NonceCheck::AccessToken) {
+        return Err(Refused::AccessToken);
+    }
+    let issuer =
+        openidconnect::IssuerUrl::new(provider.issuer_url.clone()).map_err(|err| Refused::Provider(err.to_string()))?;
     let mut outcome = Err(Refusal::UnknownKey);
     for refresh in [false, true] {
-        let (_, keys) = sso::metadata_and_keys(db, provider, refresh, now).await.map_err(|err| err.to_string())?;
+        let (_, keys) = sso::metadata_and_keys(db, fetcher, provider, refresh, now)
+            .await
+            .map_err(|err| Refused::Provider(err.to_string()))?;
         let check = match &nonce {
             NonceCheck::Expect(expected) => NonceCheck::Expect(expected),
-            NonceCheck::ClientKept => NonceCheck::ClientKept,
-            NonceCheck::AccessToken => return Err("an access token is not an ID token".into()),
+            _ => NonceCheck::ClientKept,
         };
         outcome = oidc::verify(jwt, &issuer, &provider.client_id, &keys, check, now);
         if !matches!(outcome, Err(Refusal::UnknownKey)) {
             break;
         }
     }
-    let claims = outcome.map_err(|refusal| refusal.to_string())?;
+    let claims = outcome.map_err(Refused::Token)?;
     if claims.email_verified() != Some(true) {
-        return Err("the provider has not verified the token's email".into());
+        return Err(Refused::EmailNotVerified);
     }
     let email = claims.email().map(|email| email.as_str().to_lowercase());
     if email.as_deref() != Some(found.email.to_lowercase().as_str()) {
-        return Err("the token's email is not the invited one".into());
+        return Err(Refused::OtherEmail);
     }
     Ok(claims.subject().as_str().to_owned())
 }

@@ -168,6 +168,7 @@ async fn issue_once(
 ) -> Result<(Option<invitation_batch::Model>, Vec<String>)> {
     let now = request.issued_at;
     let txn = db.begin().await?;
+    crate::db::long_statements(&txn).await?;
     // Only members who held a pending link when checked can hold one now: a member's state
     // follows their latest invitation. One invited meanwhile by another request makes the
     // insert below fail on the one-pending-per-member index, and nothing is issued.

@@ -10,7 +10,14 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func},
 };
 
-use crate::{Result, db::contains, domain::InvitationStatus, pagination::Cursor, roles, tenant::Tenant};
+use crate::{
+    Result,
+    db::contains,
+    domain::{InvitationStatus, SearchText},
+    pagination::Cursor,
+    roles,
+    tenant::Tenant,
+};
 
 /// Which invitations to list; parts combine with AND, statuses with OR.
 #[derive(Debug, Default, Clone)]
@@ -21,7 +28,7 @@ pub struct InvitationFilter {
     /// A sheet upload's public id.
     pub batch_id: Option<String>,
     /// Part of the invited address, ignoring case.
-    pub search: Option<String>,
+    pub search: Option<SearchText>,
 }
 
 const ORDERING: &str = "NEWEST";
@@ -50,9 +57,9 @@ impl InvitationFilter {
             let batch = batch.filter(invitation_batch::Column::PublicId.eq(id.as_str())).into_query();
             select = select.filter(invitation::Column::BatchId.in_subquery(batch));
         }
-        if let Some(search) = self.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(search) = &self.search {
             let email = Expr::expr(Func::lower(Expr::col(invitation::Column::Email)));
-            select = select.filter(email.like(contains(&search.to_lowercase())));
+            select = select.filter(email.like(contains(search.as_str())));
         }
         select
     }

@@ -15,6 +15,7 @@ use crate::{
     AppError,
     domain::{Email, EmailError, InvitationStatus, Language, LanguageError, SupportedLanguages},
     identity::sso::{DomainCheck, SsoDomains},
+    limits::{CELL_CHARS, ROLES_PER_INVITATION},
     sheets::{Code, Column, SheetProblem},
 };
 
@@ -124,6 +125,10 @@ pub enum RowProblem {
     },
     UnsupportedLanguage(LanguageError),
     UnknownRoles(Vec<String>),
+    /// More role ids than one invitation may grant; says how many.
+    TooManyRoles(usize),
+    /// A cell longer than a sheet may hold; nothing in it was read.
+    TooLong(Column),
 }
 
 impl RowProblem {
@@ -139,18 +144,20 @@ impl RowProblem {
             Self::NotInSso { .. } => Code::EmailDomainNotInSso,
             Self::UnsupportedLanguage(_) => Code::UnsupportedLanguage,
             Self::UnknownRoles(_) => Code::UnknownRole,
+            Self::TooManyRoles(_) => Code::TooManyRoles,
+            Self::TooLong(_) => Code::ValueTooLong,
         }
     }
 
     pub fn column(&self) -> Column {
         match self {
-            Self::Missing(column) => *column,
+            Self::Missing(column) | Self::TooLong(column) => *column,
             Self::UnknownMember(_) | Self::AlreadyAccepted(_) | Self::DuplicateMember { .. } => Column::MemberId,
             Self::InvalidEmail(_) | Self::DuplicateEmail { .. } | Self::EmailTaken { .. } | Self::NotInSso { .. } => {
                 Column::Email
             }
             Self::MissingLanguage { .. } | Self::UnsupportedLanguage(_) => Column::Language,
-            Self::UnknownRoles(_) => Column::RoleIds,
+            Self::UnknownRoles(_) | Self::TooManyRoles(_) => Column::RoleIds,
         }
     }
 
@@ -188,6 +195,13 @@ impl RowProblem {
                 "`{email}` is not in the SSO domains ({domains}); use the address the member signs in to {providers} with"
             ),
             Self::UnsupportedLanguage(err) => format!("the language {err}"),
+            Self::TooManyRoles(count) => format!(
+                "{count} role ids; an invitation grants at most {ROLES_PER_INVITATION}: keep the roles this member needs"
+            ),
+            Self::TooLong(column) => format!(
+                "the {} cell is longer than {CELL_CHARS} characters, so it was not read: check that the column holds one value",
+                column.header()
+            ),
             Self::UnknownRoles(ids) => {
                 let quoted: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
                 let verb = if ids.len() == 1 { "is" } else { "are" };
@@ -336,10 +350,14 @@ pub fn language(cell: &str, languages: &SupportedLanguages) -> Result<(Language,
     Ok((language, warning))
 }
 
-/// Role IDs: at least one, each a role of the organization (`known`: public id → row id).
+/// Role IDs: at least one and at most [`ROLES_PER_INVITATION`], each a role of the
+/// organization (`known`: public id → row id).
 pub fn roles(ids: &[String], known: &HashMap<String, i64>) -> Result<Vec<i64>, RowProblem> {
     if ids.is_empty() {
         return Err(RowProblem::Missing(Column::RoleIds));
+    }
+    if ids.len() > ROLES_PER_INVITATION {
+        return Err(RowProblem::TooManyRoles(ids.len()));
     }
     let unknown: Vec<String> = ids.iter().filter(|id| !known.contains_key(id.as_str())).cloned().collect();
     if !unknown.is_empty() {
@@ -510,6 +528,8 @@ mod tests {
         let known = HashMap::from([("r1".to_owned(), 1), ("r2".to_owned(), 2)]);
         assert_eq!(roles(&["r2".into(), "r1".into()], &known), Ok(vec![2, 1]), "in the order given");
         assert_eq!(roles(&[], &known), Err(RowProblem::Missing(Column::RoleIds)));
+        let many: Vec<String> = (0..=ROLES_PER_INVITATION).map(|i| format!("r{i}")).collect();
+        assert_eq!(roles(&many, &known), Err(RowProblem::TooManyRoles(51)));
         let one = roles(&["x".into()], &known).unwrap_err().message();
         assert!(one.starts_with("`x` is not a role"), "{one}");
         let two = roles(&["x".into(), "r1".into(), "y".into()], &known).unwrap_err().message();

@@ -33,6 +33,14 @@ pub struct CheckedRow {
     pub candidate: Option<Candidate>,
 }
 
+impl CheckedRow {
+    /// A row that could not be checked, as read.
+    fn unchecked(raw: RawRow) -> Self {
+        let RawRow { line, member_id, email, language, role_ids, .. } = raw;
+        Self { line, member_id, email, language, role_ids, candidate: None }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Checked {
     pub rows: Vec<CheckedRow>,
@@ -118,6 +126,12 @@ impl<'a> SheetChecks<'a> {
 
     fn check_row(&mut self, raw: RawRow, email: std::result::Result<Email, EmailError>, checked: &mut Checked) {
         let line = raw.line;
+        if !raw.oversized.is_empty() {
+            // An oversized cell was not read: say so, and check nothing else on the line.
+            checked.errors.extend(raw.oversized.iter().map(|column| RowProblem::TooLong(*column).at(line)));
+            checked.rows.push(CheckedRow::unchecked(raw));
+            return;
+        }
         let mut errors: Vec<RowProblem> = Vec::new();
         let mut warnings: Vec<RowWarning> = Vec::new();
         let (identified, member) = self.member(&raw);

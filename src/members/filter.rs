@@ -11,7 +11,7 @@ use sea_orm::{
 use crate::{
     AppError, Result,
     db::contains,
-    domain::{InvitationStatus, Language, PublicId},
+    domain::{InvitationStatus, Language, PublicId, SearchText},
     pagination::Cursor,
     tenant::Tenant,
 };
@@ -23,7 +23,7 @@ pub struct MemberFilter {
     pub statuses: Vec<InvitationStatus>,
     pub role_ids: Vec<PublicId>,
     pub languages: Vec<Language>,
-    pub search: Option<String>,
+    pub search: Option<SearchText>,
 }
 
 impl MemberFilter {
@@ -44,7 +44,7 @@ impl MemberFilter {
             .iter()
             .map(|tag| Language::parse_tag(tag).map_err(|err| AppError::bad_input("filter.languages", err)))
             .collect::<Result<_>>()?;
-        let search = search.map(str::trim).filter(|text| !text.is_empty()).map(str::to_lowercase);
+        let search = SearchText::parse(search).map_err(|err| AppError::bad_input("filter.search", err))?;
         Ok(Self { statuses, role_ids, languages, search })
     }
 
@@ -79,8 +79,8 @@ impl MemberFilter {
         if let Some(search) = &self.search {
             select = select.filter(
                 Condition::any()
-                    .add(member::Column::EmailKey.like(contains(search)))
-                    .add(member::Column::NameKey.like(contains(search))),
+                    .add(member::Column::EmailKey.like(contains(search.as_str())))
+                    .add(member::Column::NameKey.like(contains(search.as_str()))),
             );
         }
         select

@@ -1,6 +1,7 @@
 //! Spreadsheets in and out. [`reader`] reads the invitation sheet whatever a spreadsheet sent;
 //! everything muster writes as CSV goes through [`CsvOut`]: UTF-8 with a byte-order mark (so
-//! Excel shows accents), CRLF line ends, and every cell neutralised against CSV injection.
+//! Excel shows accents), CRLF line ends, every cell quoted and neutralised against CSV
+//! injection — whatever separator the spreadsheet splits on.
 
 pub mod problem;
 pub mod reader;
@@ -14,9 +15,29 @@ pub use reader::{RawRow, ReadSheet};
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A cell that a spreadsheet would run as a formula gets a leading `'`, which spreadsheets
-/// show as text (OWASP "CSV injection").
+/// show as text (OWASP "CSV injection"). So does every part of it that would start a cell of
+/// its own in a spreadsheet splitting on another separator than muster's comma: `Bo;=1+2`,
+/// opened where `;` separates cells, would otherwise put `=1+2` in a cell of its own.
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if crate::domain::starts_like_formula(cell) { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
+    let splits = |c: char| matches!(c, ',' | ';' | '\t' | '\r' | '\n');
+    let starts_formula = |c: char| matches!(c, '=' | '+' | '-' | '@');
+    let inner = cell.chars().zip(cell.chars().skip(1)).any(|(a, b)| splits(a) && starts_formula(b));
+    if !inner && !crate::domain::starts_like_formula(cell) {
+        return Cow::Borrowed(cell);
+    }
+    let mut out = String::with_capacity(cell.len() + 2);
+    if crate::domain::starts_like_formula(cell) {
+        out.push('\'');
+    }
+    let mut previous = None;
+    for c in cell.chars() {
+        if previous.is_some_and(splits) && starts_formula(c) {
+            out.push('\'');
+        }
+        out.push(c);
+        previous = Some(c);
+    }
+    Cow::Owned(out)
 }
 
 /// Writes CSV rows into a buffer that the caller drains (for streaming) or keeps whole.
@@ -25,15 +46,25 @@ pub struct CsvOut {
 }
 
 impl CsvOut {
-    /// A new sheet: the BOM, then the header row.
+    /// A new sheet: the BOM, then the header row. The header is muster's own words, written
+    /// as the help article shows it (`Team Member ID,Email,…`); data cells are all quoted.
     pub fn with_header(header: &[&str]) -> Self {
-        let mut out = Self { writer: Self::writer(UTF8_BOM.to_vec()) };
-        out.row(header.iter().copied());
-        out
+        debug_assert!(header.iter().all(|cell| cell.chars().all(|c| c.is_alphanumeric() || c == ' ')));
+        let mut buffer = UTF8_BOM.to_vec();
+        buffer.extend_from_slice(header.join(",").as_bytes());
+        buffer.extend_from_slice(b"\r\n");
+        Self { writer: Self::writer(buffer) }
     }
 
     fn writer(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
-        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(buffer)
+        // Every cell quoted: a spreadsheet that splits on `;` or tab (as Excel does in many
+        // regions) keeps `Bo;=1+2` one cell (made text by `neutralise`) rather than splitting
+        // off a `=1+2` that it would run.
+        csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::Always)
+            .flexible(true)
+            .from_writer(buffer)
     }
 
     pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) {
@@ -58,6 +89,9 @@ mod tests {
             assert!(neutralise(bad).starts_with('\''), "{bad:?}");
         }
         assert_eq!(neutralise("ana@example.com"), "ana@example.com");
+        assert_eq!(neutralise("Bo;=1+2"), "Bo;'=1+2");
+        assert_eq!(neutralise("=1;@2"), "'=1;'@2");
+        assert_eq!(neutralise("Silva, Ana"), "Silva, Ana", "a separator followed by text is left alone");
     }
 
     #[test]
@@ -66,7 +100,29 @@ mod tests {
         out.row(["x,y", "=cmd"]);
         let bytes = out.take();
         assert!(bytes.starts_with(UTF8_BOM));
-        assert_eq!(&bytes[3..], b"A,B\r\n\"x,y\",'=cmd\r\n");
+        assert_eq!(&bytes[3..], b"A,B\r\n\"x,y\",\"'=cmd\"\r\n");
         assert!(out.take().is_empty());
+    }
+
+    /// What a spreadsheet makes of a line split on `separator`, honouring quotes.
+    fn cells_split_on(line: &str, separator: u8) -> Vec<String> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).delimiter(separator).from_reader(line.as_bytes());
+        reader.records().next().unwrap().unwrap().iter().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn no_cell_starts_a_formula_whatever_the_separator() {
+        let nasty = ["Bo;=1+2", "Al\t=cmd|' /C calc'!A0", "x,@SUM(A1)", "-2", "plain"];
+        let mut out = CsvOut::with_header(&["A"]);
+        out.row(nasty);
+        let bytes = out.take();
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        let line = text.lines().nth(1).unwrap();
+        for separator in [b',', b';', b'\t'] {
+            for cell in cells_split_on(line, separator) {
+                let cell = cell.trim_matches('"');
+                assert!(!crate::domain::starts_like_formula(cell), "{cell:?} split on {:?}", separator as char);
+            }
+        }
     }
 }

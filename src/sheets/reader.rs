@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 
 use super::problem::{Code, Column, SheetProblem};
-use crate::limits::{SHEET_BYTES as MAX_BYTES, SHEET_ROWS as MAX_ROWS};
+use crate::limits::{CELL_CHARS, SHEET_BYTES as MAX_BYTES, SHEET_ROWS as MAX_ROWS};
 
 /// One data row, cells trimmed, role ids split.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,9 @@ pub struct RawRow {
     pub email: String,
     pub language: String,
     pub role_ids: Vec<String>,
+    /// The columns whose cell is longer than [`CELL_CHARS`]: nothing in them is read (an
+    /// oversized cell is left empty), so no check ever works on more than a cell's worth.
+    pub oversized: Vec<Column>,
 }
 
 #[derive(Debug, Default)]
@@ -241,16 +244,11 @@ fn sniff_delimiter(text: &str) -> u8 {
 }
 
 /// Role ids in one cell: comma-separated (as the article says); `;` when the cell holds no
-/// comma (a semicolon export); spaces and repeats dropped, order kept.
+/// comma (a semicolon export); spaces and repeats dropped, order kept. Linear in the cell.
 pub fn split_role_ids(cell: &str) -> Vec<String> {
     let separator = if !cell.contains(',') && cell.contains(';') { ';' } else { ',' };
-    let mut ids: Vec<String> = Vec::new();
-    for id in cell.split(separator).map(str::trim).filter(|id| !id.is_empty()) {
-        if !ids.iter().any(|seen| seen == id) {
-            ids.push(id.to_owned());
-        }
-    }
-    ids
+    let mut seen = std::collections::HashSet::new();
+    cell.split(separator).map(str::trim).filter(|id| !id.is_empty() && seen.insert(*id)).map(str::to_owned).collect()
 }
 
 /// Where each needed column is.
@@ -308,14 +306,21 @@ impl Header {
 
 impl Header {
     fn row(&self, line: u32, record: &csv::StringRecord) -> RawRow {
-        let cell = |index: usize| record.get(index).map(str::trim).unwrap_or_default().to_owned();
-        RawRow {
-            line,
-            member_id: cell(self.member_id),
-            email: cell(self.email),
-            language: cell(self.language),
-            role_ids: split_role_ids(&cell(self.role_ids)),
-        }
+        let mut oversized = Vec::new();
+        let mut cell = |index: usize, column: Column| {
+            let text = record.get(index).map(str::trim).unwrap_or_default();
+            // Counting stops past the bound: a 50 MB cell costs no more than a long one.
+            if text.chars().nth(CELL_CHARS).is_some() {
+                oversized.push(column);
+                return String::new();
+            }
+            text.to_owned()
+        };
+        let member_id = cell(self.member_id, Column::MemberId);
+        let email = cell(self.email, Column::Email);
+        let language = cell(self.language, Column::Language);
+        let role_ids = split_role_ids(&cell(self.role_ids, Column::RoleIds));
+        RawRow { line, member_id, email, language, role_ids, oversized }
     }
 }
 
@@ -361,6 +366,7 @@ mod tests {
                 email: "ana@example.com".into(),
                 language: "en".into(),
                 role_ids: vec!["NBq0Nvg34".into(), "E9bMO7zx5".into()],
+                oversized: Vec::new(),
             }]
         );
     }
@@ -459,6 +465,18 @@ mod tests {
             many.push_str(&format!("m{i},a{i}@x.io,en,r\n"));
         }
         assert_eq!(codes_of(many.as_bytes()), [Code::TooManyRows]);
+    }
+
+    #[test]
+    fn oversized_cells_are_named_and_not_read() {
+        let long_email = format!("{}@x.io", "a".repeat(CELL_CHARS));
+        let sheet = ok(format!("{HEADER}\nA,{long_email},en,r1\nB,b@x.io,en,r1\n").as_bytes());
+        assert_eq!(sheet.rows[0].oversized, [Column::Email]);
+        assert_eq!(sheet.rows[0].email, "");
+        assert!(sheet.rows[1].oversized.is_empty());
+        let just_fits = "é".repeat(CELL_CHARS);
+        let sheet = ok(format!("{HEADER}\nA,{just_fits},en,r1\n").as_bytes());
+        assert!(sheet.rows[0].oversized.is_empty(), "the bound counts characters, not bytes");
     }
 
     proptest::proptest! {

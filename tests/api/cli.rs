@@ -61,3 +61,25 @@ async fn org_create_then_migrations_down_and_up() {
     let output = muster(url, &["org", "create", "--slug", "initech", "--name", "Initech"]);
     assert!(output.status.success(), "the schema is whole again (and empty)");
 }
+
+#[tokio::test]
+async fn tokens_are_listed_and_revoked_from_the_command_line() {
+    let app = spawn_app().await;
+    let output = muster(app.database.url(), &["token", "create", "--org", "acme", "--name", "deploy-bot"]);
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(app.gql_as(Some(&token), "{ viewer { name } }", json!({})).await.get("errors").is_none());
+
+    let listed = String::from_utf8(muster(app.database.url(), &["token", "list", "--org", "acme"]).stdout).unwrap();
+    let names: Vec<&str> = listed.lines().map(|line| line.split('\t').next().unwrap()).collect();
+    assert_eq!(names, ["tests", "deploy-bot"], "{listed}");
+    assert!(!listed.contains("mst_"), "never a token itself: {listed}");
+
+    let output = muster(app.database.url(), &["token", "revoke", "--org", "acme", "--name", "deploy-bot"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let response = app.gql_as(Some(&token), "{ viewer { name } }", json!({})).await;
+    assert_eq!(crate::helpers::error_code(&response), Some("UNAUTHENTICATED"), "at once: {response}");
+    let listed = String::from_utf8(muster(app.database.url(), &["token", "list", "--org", "acme"]).stdout).unwrap();
+    assert!(listed.lines().nth(1).unwrap().contains("revoked"), "{listed}");
+    let again = muster(app.database.url(), &["token", "revoke", "--org", "acme", "--name", "deploy-bot"]);
+    assert!(!again.status.success(), "nothing left to revoke is an error");
+}

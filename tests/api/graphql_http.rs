@@ -107,3 +107,42 @@ async fn cors_allows_configured_admin_frontends_only() {
     let refused = preflight("http://evil.test").await.unwrap();
     assert!(!refused.headers().contains_key("access-control-allow-origin"));
 }
+
+#[tokio::test]
+async fn the_graphql_over_http_audit_passes() {
+    let app = spawn_app().await;
+    let dir = crate::helpers::node::installed("tests/graphql-http", "graphql-http");
+    let output = tokio::process::Command::new("node")
+        .arg("audit.mjs")
+        .arg(app.url("/graphql"))
+        .current_dir(dir)
+        .output()
+        .await
+        .expect("node, to run the audit");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["failures"], json!([]), "{report:#}");
+    assert_eq!(report["counts"]["ok"], 61, "{report:#}");
+}
+
+/// GraphiQL in a real browser, on a machine with no internet: the editor renders (not
+/// "Loading…"), a query is answered, and the page asks nothing of any other host.
+#[tokio::test]
+async fn graphiql_works_in_headless_chromium_with_no_internet() {
+    let app = spawn_app().await;
+    let dir = crate::helpers::node::installed("tests/browser", "playwright-core");
+    let output = tokio::process::Command::new("node")
+        .args(["graphiql.mjs", &app.address, &app.token])
+        .current_dir(dir)
+        .output()
+        .await
+        .expect("node, to drive the browser");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(seen.get("error").is_none(), "is Debian's chromium installed (.ci/run installs it)? {seen:#}");
+    assert_eq!(seen["rendered"], true, "{seen:#}");
+    assert_eq!(seen["loadingLeft"], false, "{seen:#}");
+    assert!(seen["answer"].as_str().unwrap().contains("\"acme\""), "{seen:#}");
+    assert_eq!(seen["foreignRequests"], json!([]), "{seen:#}");
+    assert_eq!(seen["consoleErrors"], json!([]), "the page's policy refused nothing it needs: {seen:#}");
+}

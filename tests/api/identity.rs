@@ -8,15 +8,9 @@ use entity::member;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::helpers::{OidcProvider, TestApp, error_code, error_message, fixture, spawn_app, spawn_app_with, token_of};
-
-async fn app_with_provider(enforced: bool) -> (TestApp, OidcProvider) {
-    let app = spawn_app().await;
-    let provider = OidcProvider::start(&app.url("/sso/callback")).await;
-    let response = app.configure_sso(&provider, &["ACME.test"], enforced).await;
-    assert!(response.get("errors").is_none(), "{response}");
-    (app, provider)
-}
+use crate::helpers::{
+    OidcProvider, TestApp, app_with_provider, error_code, error_message, fixture, spawn_app, token_of,
+};
 
 /// Invites `email` (a new member) and returns the link's token.
 async fn invite(app: &TestApp, email: &str) -> String {
@@ -72,16 +66,21 @@ async fn providers_are_checked_by_discovery() {
     assert_eq!(configured["hasClientSecret"], true);
     assert!(!data.to_string().contains("muster-secret"), "the secret is write-only");
 
-    // A domain routes to one organization.
+    // A domain is unique within one organization; another organization may list it too (it
+    // cannot squat acme's), and nothing tells either that the other exists.
     let other = crate::helpers::create_org(&app.db, "globex", "Globex").await;
     let response = app
         .gql_as(
             Some(&other),
-            "mutation($input: SsoProviderInput!) { configureSsoProvider(input: $input) { id } }",
+            "mutation($input: SsoProviderInput!) { configureSsoProvider(input: $input) { id domains } }",
             json!({ "input": { "name": "G", "issuerUrl": provider.issuer, "clientId": "muster", "domains": ["acme.test"] } }),
         )
         .await;
-    assert_eq!(error_code(&response), Some("CONFLICT"), "{response}");
+    assert_eq!(response["data"]["configureSsoProvider"]["domains"], json!(["acme.test"]), "{response}");
+    let another_provider = OidcProvider::start(&app.url("/sso/callback")).await;
+    let second = configure(another_provider.issuer.clone(), vec!["acme.test"]).await;
+    assert_eq!(error_code(&second), Some("CONFLICT"), "{second}");
+    assert!(!second.to_string().to_lowercase().contains("globex"), "{second}");
 
     let listed = app.ok("{ ssoProviders { id issuerUrl domains enforced } }", json!({})).await;
     assert_eq!(listed["ssoProviders"].as_array().unwrap().len(), 1);
@@ -230,6 +229,12 @@ async fn a_key_published_later_is_picked_up() {
         "key B is not published yet"
     );
     provider.publish_key_b().await;
+    assert_eq!(
+        error_code(&accept_with(&app, &token, Some(&signed_with_b)).await),
+        Some("INVALID_INVITATION"),
+        "the keys were fetched again a moment ago: not again within the minute"
+    );
+    app.clock.advance(chrono::Duration::seconds(61));
     let accepted = accept_with(&app, &token, Some(&signed_with_b)).await;
     assert!(accepted.get("errors").is_none(), "an unknown key makes muster fetch the keys again: {accepted}");
 }
@@ -319,14 +324,7 @@ fn page_url_with_state(location: &str, app: &TestApp) -> String {
 
 #[tokio::test]
 async fn admin_jwts_are_accepted_and_forged_ones_refused() {
-    let provider = OidcProvider::start("http://127.0.0.1/unused").await;
-    let issuer = provider.issuer.clone();
-    let app = spawn_app_with(|config| {
-        config.admin_issuer = Some(issuer);
-        config.admin_audience = Some("muster-admin".into());
-        config.admin_org_claim = Some("org".into());
-    })
-    .await;
+    let (app, provider) = crate::helpers::app_with_admin_issuer().await;
     let viewer = |token: String| {
         let app = &app;
         async move { app.gql_as(Some(&token), "{ viewer { name organization { slug } } }", json!({})).await }

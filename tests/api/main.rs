@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod export;
 mod graphql_http;
+mod hardening;
 mod identity;
 mod invitations;
 mod listing;

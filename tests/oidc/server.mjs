@@ -9,7 +9,8 @@
 // - CIBA requests are approved at once: POST /backchannel with login_hint=<account>, then
 //   poll the token endpoint for the ID token. The code flow serves oidc-provider's own
 //   login and consent forms (any password).
-// - Admin JWTs: /test/mint also takes iss, aud, exp (seconds since the epoch) and org.
+// - Admin JWTs: /test/mint also takes iss, aud, azp, exp (seconds since the epoch) and org.
+// - GET /test/fetches counts the requests for the discovery document and the keys.
 // - Key rotation, for the tests: the provider signs with key A. GET /test/mint?kid=…&sub=…
 //   signs a token itself with key A (the default), B (published only after
 //   POST /test/publish-b) or C (never published); /jwks serves exactly the published keys.
@@ -92,9 +93,18 @@ const provider = new Provider(issuer, {
 provider.proxy = false;
 const callback = provider.callback();
 
+const fetches = { discovery: 0, jwks: 0 };
+
 server.on('request', async (req, res) => {
   const url = new URL(req.url, issuer);
+  if (url.pathname === '/.well-known/openid-configuration') fetches.discovery += 1;
+  if (url.pathname === '/test/fetches') {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(fetches));
+    return;
+  }
   if (url.pathname === '/jwks') {
+    fetches.jwks += 1;
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ keys: published.map(({ d, p, q, dp, dq, qi, ...pub }) => pub) }));
     return;
@@ -109,7 +119,12 @@ server.on('request', async (req, res) => {
     const sub = url.searchParams.get('sub') ?? 'ana';
     const signing = { 'key-a': keyA, 'key-b': keyB, 'key-c': keyC }[kid];
     const account = accounts[sub];
-    const claims = { ...account, nonce: url.searchParams.get('nonce') ?? undefined, org: url.searchParams.get('org') ?? undefined };
+    const claims = {
+      ...account,
+      nonce: url.searchParams.get('nonce') ?? undefined,
+      org: url.searchParams.get('org') ?? undefined,
+      azp: url.searchParams.get('azp') ?? undefined,
+    };
     const exp = url.searchParams.get('exp');
     const jwt = await new jose.SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid })

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{audit_event, sso_provider};
+use entity::{api_token, audit_event, sso_provider};
 
 use super::connection::connection;
 use crate::{AppError, audit, graphql::ContextExt, tenant::Tenant};
@@ -110,4 +110,24 @@ impl AuditEventConnectionFields {
 connection! {
     /// A page of the organization's audit trail, newest first.
     AuditEventConnection of AuditEvent, with AuditEventConnectionFields
+}
+
+pub struct ApiToken(pub api_token::Model);
+
+/// An admin API token of the organization: its name and life, never the token itself (muster
+/// keeps only a hash of it).
+#[Object]
+impl ApiToken {
+    /// Who or what uses it, as named when it was created.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// When it was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it was revoked; null while it works.
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
 }

@@ -4,7 +4,7 @@
 use async_graphql::{ID, InputObject, MaybeUndefined, Upload};
 
 use super::enums::{InvitationStatus, MemberOrderField, OrderDirection, statuses};
-use crate::{Result, invitations::list::InvitationFilter, members};
+use crate::{AppError, Result, domain::SearchText, invitations::list::InvitationFilter, members};
 
 /// Public ids as plain strings.
 pub fn ids(ids: &[ID]) -> Vec<String> {
@@ -67,14 +67,16 @@ pub struct InvitationFilterInput {
     pub search: Option<String>,
 }
 
-impl From<InvitationFilterInput> for InvitationFilter {
-    fn from(input: InvitationFilterInput) -> Self {
-        Self {
-            statuses: statuses(input.status),
-            member_id: input.member_id.map(|id| id.0),
-            batch_id: input.batch_id.map(|id| id.0),
-            search: input.search,
-        }
+impl InvitationFilterInput {
+    pub fn parse(self) -> Result<InvitationFilter> {
+        let search =
+            SearchText::parse(self.search.as_deref()).map_err(|err| AppError::bad_input("filter.search", err))?;
+        Ok(InvitationFilter {
+            statuses: statuses(self.status),
+            member_id: self.member_id.map(|id| id.0),
+            batch_id: self.batch_id.map(|id| id.0),
+            search,
+        })
     }
 }
 

@@ -14,7 +14,7 @@ mod sheet;
 
 pub use connection::Page;
 pub use enums::{InvitationStatus, MemberOrderField, OrderDirection};
-pub use identity::{AuditEvent, AuditEventConnection, AuditEventConnectionFields, EmailCheck, SsoProvider};
+pub use identity::{ApiToken, AuditEvent, AuditEventConnection, AuditEventConnectionFields, EmailCheck, SsoProvider};
 pub use inputs::{
     CreateMemberInput, CreateRoleInput, GenerateInvitationLinksInput, InvitationFilterInput, InviteMemberInput,
     MemberFilter, MemberOrder, SsoProviderInput, UpdateMemberInput, UpdateRoleInput, ids,

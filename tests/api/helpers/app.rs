@@ -34,6 +34,9 @@ pub fn test_config(database_url: &str) -> Config {
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.database_max_connections = 5;
     config.cors_origins = vec!["http://admin.test".to_owned()];
+    // The test OpenID provider runs on loopback.
+    config.sso_allow_loopback = true;
+    config.secret_key = Some(muster::secrets::SecretKey::generate());
     config
 }
 
@@ -65,6 +68,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 impl TestApp {
+    /// The one value a SQL query selects, read straight from the database.
+    pub async fn scalar<T: sea_orm::TryGetable>(&self, sql: &str, column: &str) -> T {
+        use sea_orm::ConnectionTrait;
+        let statement = sea_orm::Statement::from_string(self.db.get_database_backend(), sql);
+        let row = self.db.query_one_raw(statement).await.unwrap().expect("a row");
+        row.try_get::<T>("", column).unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

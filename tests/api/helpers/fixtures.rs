@@ -17,9 +17,14 @@ pub async fn create_org(db: &DatabaseConnection, slug: &str, name: &str) -> Stri
     let now = Clock::default().now();
     let name = DisplayName::parse(name).unwrap();
     let org = organizations::create(db, &Slug::parse(slug).unwrap(), &name, now).await.expect("create org");
-    let tenant = organizations::tenant_by_slug(db, &org.slug).await.unwrap();
-    let token_name = DisplayName::parse("tests").unwrap();
-    api_tokens::create(db, &tenant, &token_name, "tests", now).await.unwrap().reveal().to_owned()
+    create_token(db, &org.slug, "tests").await
+}
+
+/// Another admin token of an organization, named `name`.
+pub async fn create_token(db: &DatabaseConnection, slug: &str, name: &str) -> String {
+    let tenant = organizations::tenant_by_slug(db, slug).await.unwrap();
+    let token_name = DisplayName::parse(name).unwrap();
+    api_tokens::create(db, &tenant, &token_name, "tests", Clock::default().now()).await.unwrap().reveal().to_owned()
 }
 
 /// An organization to invite: three roles and `count` members (`person{i}@example.com`).

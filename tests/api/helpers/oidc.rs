@@ -3,7 +3,30 @@
 
 use serde_json::{Value, json};
 
-use super::app::TestApp;
+use super::app::{TestApp, spawn_app, spawn_app_with};
+
+/// An app that takes admin JWTs from a fresh test provider: audience `muster-admin`, the
+/// organization's slug in the `org` claim.
+pub async fn app_with_admin_issuer() -> (TestApp, OidcProvider) {
+    let provider = OidcProvider::start("http://127.0.0.1/unused").await;
+    let issuer = provider.issuer.clone();
+    let app = spawn_app_with(|config| {
+        config.admin_issuer = Some(issuer);
+        config.admin_audience = Some("muster-admin".into());
+        config.admin_org_claim = Some("org".into());
+    })
+    .await;
+    (app, provider)
+}
+
+/// An app whose organization `acme` signs in with a fresh test provider (domain `acme.test`).
+pub async fn app_with_provider(enforced: bool) -> (TestApp, OidcProvider) {
+    let app = spawn_app().await;
+    let provider = OidcProvider::start(&app.url("/sso/callback")).await;
+    let response = app.configure_sso(&provider, &["ACME.test"], enforced).await;
+    assert!(response.get("errors").is_none(), "{response}");
+    (app, provider)
+}
 
 /// The real OpenID provider (`tests/oidc/server.mjs`, oidc-provider) on a loopback port,
 /// stopped when dropped.
@@ -13,28 +36,11 @@ pub struct OidcProvider {
     _child: tokio::process::Child,
 }
 
-/// `npm ci` once per test run, so that `cargo test` works on a fresh checkout.
-fn install_provider() -> std::path::PathBuf {
-    static INSTALL: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
-    let mut installed = INSTALL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !*installed && !dir.join("node_modules/oidc-provider").exists() {
-        let status = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .status()
-            .expect("npm, to install the test OpenID provider");
-        assert!(status.success(), "npm ci in tests/oidc failed");
-    }
-    *installed = true;
-    dir
-}
-
 impl OidcProvider {
     /// Starts a provider whose `muster` client may redirect to `redirect_uri`.
     pub async fn start(redirect_uri: &str) -> Self {
         use tokio::io::AsyncBufReadExt;
-        let dir = install_provider();
+        let dir = super::node::installed("tests/oidc", "oidc-provider");
         let mut child = tokio::process::Command::new("node")
             .arg("server.mjs")
             .args(["--redirect-uri", redirect_uri])
@@ -97,6 +103,13 @@ impl OidcProvider {
     /// A token the test script signs itself (key rotation and forged-token cases).
     pub async fn mint(&self, params: &[(&str, &str)]) -> String {
         self.client.get(format!("{}/test/mint", self.issuer)).query(params).send().await.unwrap().text().await.unwrap()
+    }
+
+    /// How many times the discovery document and the keys were fetched.
+    pub async fn fetches(&self) -> (u64, u64) {
+        let counts: Value =
+            self.client.get(format!("{}/test/fetches", self.issuer)).send().await.unwrap().json().await.unwrap();
+        (counts["discovery"].as_u64().unwrap(), counts["jwks"].as_u64().unwrap())
     }
 
     pub async fn publish_key_b(&self) {
