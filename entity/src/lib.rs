@@ -15,6 +15,8 @@ pub mod role_ids;
 pub mod sso_domain;
 pub mod sso_flow;
 pub mod sso_provider;
+pub mod sso_provider_kind;
 
 pub use invitation_state::InvitationState;
 pub use role_ids::RoleIds;
+pub use sso_provider_kind::SsoProviderKind;

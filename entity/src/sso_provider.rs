@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::SsoProviderKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sso_providers")]
 pub struct Model {
@@ -10,6 +12,9 @@ pub struct Model {
     pub organization_id: i64,
     pub name: String,
     pub issuer_url: String,
+    /// What proves an address at this provider; `None` for providers configured before kinds
+    /// existed, whose kind is detected from the issuer.
+    pub kind: Option<SsoProviderKind>,
     pub client_id: String,
     /// Write-only: never returned by the API nor logged.
     pub client_secret: Option<String>,

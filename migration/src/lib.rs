@@ -8,6 +8,7 @@ mod m20261130_000002_create_invitations;
 mod m20261130_000003_create_identity;
 mod m20261130_000004_bulk_issue;
 mod m20261201_000005_hardening;
+mod m20261201_000006_provider_kinds;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_create_identity::Migration),
             Box::new(m20261130_000004_bulk_issue::Migration),
             Box::new(m20261201_000005_hardening::Migration),
+            Box::new(m20261201_000006_provider_kinds::Migration),
         ]
     }
 }

@@ -270,6 +270,7 @@ impl Mutation {
         let input = ProviderInput {
             name: input.name,
             issuer_url: input.issuer_url,
+            kind: input.kind.map(Into::into),
             client_id: input.client_id,
             client_secret: input.client_secret,
             domains: input.domains,

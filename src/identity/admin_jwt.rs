@@ -15,7 +15,8 @@ use tokio::sync::RwLock;
 use super::{
     Caller,
     fetch::{Fetcher, REFRESH_EVERY},
-    oidc::{self, NonceCheck, Refusal},
+    jwt::{self, Expected, NonceCheck, Refusal},
+    oidc,
 };
 use crate::{organizations, tenant::Tenant};
 
@@ -88,13 +89,19 @@ impl AdminIssuer {
     pub async fn authenticate(
         &self,
         db: &impl ConnectionTrait,
-        jwt: &str,
+        token: &str,
         now: DateTime<Utc>,
     ) -> crate::Result<Option<Caller>> {
+        let expected = Expected {
+            issuer: self.issuer.as_str(),
+            scheme_less_issuer: false,
+            audience: &self.audience,
+            nonce: NonceCheck::AccessToken,
+        };
         let mut result = Err(Refusal::UnknownKey);
         for refresh in [false, true] {
             let Some(keys) = self.keys(refresh, now).await else { break };
-            result = oidc::verify(jwt, &self.issuer, &self.audience, &keys, NonceCheck::AccessToken, now);
+            result = jwt::verify(token, &expected, &keys, now);
             if !matches!(result, Err(Refusal::UnknownKey)) {
                 break;
             }
@@ -106,7 +113,7 @@ impl AdminIssuer {
                 return Ok(None);
             }
         };
-        let Some(slug) = claims.additional_claims().0.get(&self.org_claim).and_then(|v| v.as_str()) else {
+        let Some(slug) = claims.string(&self.org_claim) else {
             tracing::info!(claim = %self.org_claim, "admin JWT refused: no organization claim");
             return Ok(None);
         };
@@ -114,6 +121,6 @@ impl AdminIssuer {
             tracing::info!(slug, "admin JWT refused: unknown organization");
             return Ok(None);
         };
-        Ok(Some(Caller { tenant: Tenant::new(org.id), name: format!("jwt:{}", claims.subject().as_str()) }))
+        Ok(Some(Caller { tenant: Tenant::new(org.id), name: format!("jwt:{}", claims.subject()) }))
     }
 }

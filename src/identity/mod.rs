@@ -5,7 +5,8 @@
 //!
 //! - [`api_tokens`]: admin API tokens; [`admin_jwt`]: admin JWTs;
 //! - [`sso`]: organizations' SSO providers, their domains and keys;
-//! - [`oidc`]: discovery, keys and token verification shared by all of them;
+//! - [`oidc`]: discovery and keys; [`jwt`]: token verification, shared by all of them;
+//! - [`kinds`]: how each kind of provider (Entra ID, Google, Okta…) proves an address;
 //! - [`fetch`]: the one guarded HTTP client every request to a provider goes through.
 //!
 //! Nothing here knows about invitations: accepting one through SSO (`invitations::sso_flow`)
@@ -14,6 +15,8 @@
 pub mod admin_jwt;
 pub mod api_tokens;
 pub mod fetch;
+pub mod jwt;
+pub mod kinds;
 pub mod oidc;
 pub mod sso;
 

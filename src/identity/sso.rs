@@ -20,6 +20,7 @@ use sea_orm::{
 use super::{
     Caller,
     fetch::{Fetcher, REFRESH_EVERY},
+    kinds::{self, Kind, KindError},
     oidc::{self, ProviderError},
 };
 use crate::{
@@ -38,6 +39,8 @@ const KEYS_MAX_AGE: Duration = Duration::hours(1);
 pub struct ProviderInput {
     pub name: String,
     pub issuer_url: String,
+    /// Detected from the issuer when omitted.
+    pub kind: Option<Kind>,
     pub client_id: String,
     pub client_secret: Option<String>,
     pub domains: Vec<String>,
@@ -49,6 +52,7 @@ pub struct ProviderInput {
 struct ProviderSettings {
     name: DisplayName,
     issuer: IssuerUrl,
+    kind: Kind,
     client_id: String,
     client_secret: Option<String>,
     domains: Vec<MailDomain>,
@@ -64,8 +68,12 @@ impl ProviderSettings {
         if client_id.is_empty() || client_id.len() > CLIENT_ID_BYTES {
             return Err(AppError::bad_input("input.clientId", "give the client id the provider issued to muster"));
         }
-        let issuer = oidc::check_issuer_url(fetcher, &input.issuer_url)
+        let issuer = oidc::check_issuer_url(fetcher, &kinds::issuer_input(&input.issuer_url))
             .map_err(|err| AppError::bad_input("input.issuerUrl", err))?;
+        let kind = kinds::choose(issuer.url(), input.kind).map_err(|err| {
+            let field = if matches!(err, KindError::Contradicts { .. }) { "input.kind" } else { "input.issuerUrl" };
+            AppError::bad_input(field, err)
+        })?;
         let mut domains = Vec::new();
         for raw in &input.domains {
             let domain = MailDomain::parse(raw).map_err(|err| AppError::bad_input("input.domains", err))?;
@@ -91,6 +99,7 @@ impl ProviderSettings {
         Ok(Self {
             name,
             issuer,
+            kind,
             client_id: client_id.to_owned(),
             client_secret,
             domains,
@@ -125,8 +134,9 @@ pub async fn configure(
     let provider = store(&txn, &caller.tenant, &settings, sealer, (&metadata, &keys), now).await?;
     let domains = store_domains(&txn, &caller.tenant, &provider, &settings.domains).await?;
     txn.commit().await?;
-    let details =
-        serde_json::json!({ "issuer": provider.issuer_url, "domains": domains, "enforced": provider.enforced });
+    let details = serde_json::json!({
+        "issuer": provider.issuer_url, "kind": kinds::name(settings.kind), "domains": domains, "enforced": provider.enforced
+    });
     let event = Event::new(Action::SsoProviderConfigured, Some(&provider.public_id), details);
     audit::record(db, &caller.tenant, &caller.name, event, now).await;
     Ok((provider, domains))
@@ -167,6 +177,7 @@ async fn store(
         },
     };
     active.name = Set(settings.name.as_str().to_owned());
+    active.kind = Set(Some(settings.kind));
     active.client_id = Set(settings.client_id.clone());
     active.enforced = Set(settings.enforced);
     active.include_subdomains = Set(settings.include_subdomains);
@@ -325,11 +336,16 @@ impl SsoDomains {
 
     /// The provider an address signs in with, if its domain is one of theirs.
     pub fn provider_for(&self, email: &Email) -> Option<&sso_provider::Model> {
+        self.covering(email).map(|(provider, _)| provider)
+    }
+
+    /// The provider an address signs in with, and that provider's domains.
+    pub fn covering(&self, email: &Email) -> Option<(&sso_provider::Model, &[MailDomain])> {
         let domain = MailDomain::of(email);
         self.providers
             .iter()
             .find(|(provider, domains)| domains.iter().any(|d| d.covers(&domain, provider.include_subdomains)))
-            .map(|(provider, _)| provider)
+            .map(|(provider, domains)| (provider, domains.as_slice()))
     }
 
     /// Every provider's domains, for messages: "`acme.com`, `acme.fr`".

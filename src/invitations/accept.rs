@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{InvitationState, invitation, member, member_role, organization, sso_provider};
+use openidconnect::url::Url;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
 };
@@ -13,10 +14,12 @@ use super::list;
 use crate::{
     AppError, Result,
     audit::{self, Action, Event, INVITEE},
+    domain::MailDomain,
     domain::{Email, InvitationStatus, SecretToken},
     identity::{
         fetch::Fetcher,
-        oidc::{self, NonceCheck, Refusal},
+        jwt::{self, Expected, NonceCheck, Refusal},
+        kinds::{self, Kind, Rule, Unproven},
         sso::{self, SsoDomains},
     },
     limits::{ID_TOKEN_BYTES, INVITATION_TOKEN_BYTES},
@@ -95,7 +98,7 @@ pub async fn look_up(
     match by_token(db, token).await? {
         Some((invitation, organization)) => {
             let status = InvitationStatus::of(invitation.status, Some(invitation.expires_at), now);
-            let sso = sso_provider_of(db, &invitation).await?;
+            let sso = sso_provider_of(db, &invitation).await?.map(|(provider, _)| provider);
             Ok(Some(PublicInvitation { invitation, organization, status, sso }))
         }
         None => match refuse(db, client, "unknown token", now).await {
@@ -105,14 +108,15 @@ pub async fn look_up(
     }
 }
 
-/// The SSO provider whose domains cover the invitation's address, if any.
+/// The SSO provider whose domains cover the invitation's address, if any, with its domains.
 pub async fn sso_provider_of(
     db: &impl ConnectionTrait,
     found: &invitation::Model,
-) -> Result<Option<sso_provider::Model>> {
+) -> Result<Option<(sso_provider::Model, Vec<MailDomain>)>> {
     // The link itself says whose invitation it is: its organization is the tenant.
     let domains = SsoDomains::load(db, &Tenant::new(found.organization_id)).await?;
-    Ok(Email::parse(&found.email).ok().and_then(|email| domains.provider_for(&email).cloned()))
+    let Ok(email) = Email::parse(&found.email) else { return Ok(None) };
+    Ok(domains.covering(&email).map(|(provider, domains)| (provider.clone(), domains.to_vec())))
 }
 
 /// Accepts the invitation behind a link, with an ID token where SSO requires one.
@@ -145,8 +149,9 @@ enum Refused {
     Provider(String),
     Token(Refusal),
     AccessToken,
-    EmailNotVerified,
+    Unproven(Unproven),
     OtherEmail,
+    OutsideDomains,
     UsedMeanwhile,
 }
 
@@ -159,10 +164,12 @@ impl Refused {
             Self::Provider(_) => "the provider's keys could not be had".into(),
             Self::Token(Refusal::Malformed(_)) => "the ID token is not a JWT".into(),
             Self::Token(Refusal::UnknownKey) => "no published key matches the ID token's signature".into(),
+            Self::Token(Refusal::BadSignature) => "the ID token's signature does not verify".into(),
             Self::Token(Refusal::Claims(_)) => "the ID token's claims were refused".into(),
             Self::AccessToken => "an access token is not an ID token".into(),
-            Self::EmailNotVerified => "the provider has not verified the token's email".into(),
-            Self::OtherEmail => "the token's email is not the invited one".into(),
+            Self::Unproven(unproven) => unproven.reason().into(),
+            Self::OtherEmail => "the token's address is not the invited one".into(),
+            Self::OutsideDomains => "the token's address is outside the provider's domains".into(),
             Self::UsedMeanwhile => "used or replaced meanwhile".into(),
         }
     }
@@ -215,72 +222,101 @@ pub async fn accept_found(
     let identity = match (sso_provider_of(db, &found).await?, proof) {
         (None, _) => None,
         (Some(_), Proof::LinkOnly) => return Err(refused(db, &found, client, Refused::SsoRequired, now).await),
-        (Some(provider), Proof::IdToken { jwt, nonce }) => {
-            match verify_identity(db, fetcher, &provider, &found, jwt, nonce, now).await {
-                Ok(subject) => Some(SsoIdentity { subject, provider_id: provider.id }),
+        (Some((provider, domains)), Proof::IdToken { jwt, nonce }) => {
+            let signed_in = SignIn { provider: &provider, domains: &domains, jwt, nonce };
+            match verify_identity(db, fetcher, &signed_in, &found, now).await {
+                Ok(identity) => Some(identity),
                 Err(why) => return Err(refused(db, &found, client, why, now).await),
             }
         }
     };
+    let rule = identity.as_ref().map(|identity| identity.rule.as_str());
     let Some(member) = complete(db, &found, identity, now).await? else {
         return Err(refused(db, &found, client, Refused::UsedMeanwhile, now).await);
     };
     tracing::info!(invitation = %found.public_id, member = %member.public_id, "invitation accepted");
-    let details = serde_json::json!({ "member": member.public_id });
+    let details = match &rule {
+        Some(rule) => serde_json::json!({ "member": member.public_id, "rule": rule }),
+        None => serde_json::json!({ "member": member.public_id }),
+    };
     let event = Event::new(Action::InvitationAccepted, Some(&found.public_id), details);
     audit::record(db, &Tenant::new(found.organization_id), INVITEE, event, now).await;
     Ok(Accepted { member_id: member.public_id, email: found.email, organization_name: organization.name })
 }
 
-/// Checks an ID token for this invitation: its size, signature with the provider's keys
-/// (fetched again once if it names an unknown key), issuer, audience, expiry, nonce, and a
-/// verified email equal to the invited one. Returns the subject, or why not.
+/// An ID token offered to accept an invitation, and the provider it must come from.
+struct SignIn<'a> {
+    provider: &'a sso_provider::Model,
+    domains: &'a [MailDomain],
+    jwt: &'a str,
+    nonce: NonceCheck<'a>,
+}
+
+/// Checks an ID token for this invitation: its size; its signature with the provider's keys
+/// (fetched again once if it names an unknown key), issuer, audience, expiry, nonce and
+/// authorized party; the address it proves under the provider's kind; and that this address is
+/// the invited one, in the provider's domains.
 async fn verify_identity(
     db: &impl ConnectionTrait,
     fetcher: &Fetcher,
-    provider: &sso_provider::Model,
+    sign_in: &SignIn<'_>,
     found: &invitation::Model,
-    jwt: &str,
-    nonce: NonceCheck<'_>,
     now: DateTime<Utc>,
-) -> std::result::Result<String, Refused> {
+) -> std::result::Result<SsoIdentity, Refused> {
+    let SignIn { provider, domains, jwt, nonce } = sign_in;
     if jwt.len() > ID_TOKEN_BYTES {
         return Err(Refused::TokenTooLarge);
     }
-    if matches!(nonce, NonceCheck::AccessToken) {
-        return Err(Refused::AccessToken);
-    }
-    let issuer =
-        openidconnect::IssuerUrl::new(provider.issuer_url.clone()).map_err(|err| Refused::Provider(err.to_string()))?;
+    let kind = kinds::of(provider);
+    let nonce = match nonce {
+        NonceCheck::Expect(expected) => NonceCheck::Expect(expected),
+        NonceCheck::ClientKept => NonceCheck::ClientKept,
+        NonceCheck::AccessToken => return Err(Refused::AccessToken),
+    };
+    let expected = Expected {
+        issuer: &provider.issuer_url,
+        scheme_less_issuer: kind == Kind::Google,
+        audience: &provider.client_id,
+        nonce,
+    };
     let mut outcome = Err(Refusal::UnknownKey);
     for refresh in [false, true] {
         let (_, keys) = sso::metadata_and_keys(db, fetcher, provider, refresh, now)
             .await
             .map_err(|err| Refused::Provider(err.to_string()))?;
-        let check = match &nonce {
-            NonceCheck::Expect(expected) => NonceCheck::Expect(expected),
-            _ => NonceCheck::ClientKept,
-        };
-        outcome = oidc::verify(jwt, &issuer, &provider.client_id, &keys, check, now);
+        outcome = jwt::verify(jwt, &expected, &keys, now);
         if !matches!(outcome, Err(Refusal::UnknownKey)) {
             break;
         }
     }
-    let claims = outcome.map_err(Refused::Token)?;
-    if claims.email_verified() != Some(true) {
-        return Err(Refused::EmailNotVerified);
-    }
-    let email = claims.email().map(|email| email.as_str().to_lowercase());
-    if email.as_deref() != Some(found.email.to_lowercase().as_str()) {
+    let token = outcome.map_err(Refused::Token)?;
+    let tenant = match kind {
+        Kind::Entra => Some(
+            Url::parse(&provider.issuer_url)
+                .ok()
+                .and_then(|url| kinds::entra_tenant(&url).ok())
+                .ok_or(Refused::Provider("the provider's issuer names no Entra tenant".into()))?,
+        ),
+        _ => None,
+    };
+    let proof = kinds::prove(kind, tenant.as_deref(), domains, &token).map_err(Refused::Unproven)?;
+    if proof.address.to_lowercase() != found.email.to_lowercase() {
         return Err(Refused::OtherEmail);
     }
-    Ok(claims.subject().as_str().to_owned())
+    let address = Email::parse(&proof.address).map_err(|_| Refused::OtherEmail)?;
+    let domain = MailDomain::of(&address);
+    if !domains.iter().any(|own| own.covers(&domain, provider.include_subdomains)) {
+        return Err(Refused::OutsideDomains);
+    }
+    Ok(SsoIdentity { subject: token.subject().to_owned(), provider_id: provider.id, rule: proof.rule })
 }
 
-/// Who signed in to accept: their subject at the organization's provider.
+/// Who signed in to accept: their subject at the organization's provider, and the rule of
+/// that provider's kind that proved their address.
 struct SsoIdentity {
     subject: String,
     provider_id: i64,
+    rule: Rule,
 }
 
 /// Marks the invitation and its member accepted, in one transaction; `None` when another

@@ -451,6 +451,7 @@ mod tests {
             organization_id: 1,
             name: "Acme SSO".into(),
             issuer_url: "https://login.acme.com".into(),
+            kind: None,
             client_id: "muster".into(),
             client_secret: None,
             enforced,

@@ -21,7 +21,7 @@ use super::{
 use crate::{
     AppError, Result,
     domain::{InvitationStatus, SecretToken},
-    identity::{fetch::Fetcher, oidc::NonceCheck, sso},
+    identity::{fetch::Fetcher, jwt::NonceCheck, sso},
     ratelimit::ClientNetwork,
     secrets::SecretBox,
 };

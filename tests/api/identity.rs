@@ -239,14 +239,6 @@ async fn a_key_published_later_is_picked_up() {
     assert!(accepted.get("errors").is_none(), "an unknown key makes muster fetch the keys again: {accepted}");
 }
 
-/// The absolute address the first form on a page posts to.
-fn form_action(html: &str, base: &str) -> String {
-    let start = html.find("action=\"").expect("a form") + 8;
-    let end = html[start..].find('"').unwrap() + start;
-    let action = html[start..end].replace("&amp;", "&");
-    if action.starts_with("http") { action } else { format!("{base}{action}") }
-}
-
 #[tokio::test]
 async fn the_code_flow_end_to_end() {
     let (app, provider) = app_with_provider(true).await;
@@ -267,18 +259,7 @@ async fn the_code_flow_end_to_end() {
     assert!(location.contains(&urlencode(&app.url("/sso/callback"))), "{location}");
 
     // The invitee signs in at the provider: its login form, then its consent form.
-    let login = browser.get(&location).send().await.unwrap().text().await.unwrap();
-    let consent = browser
-        .post(form_action(&login, &provider.issuer))
-        .form(&[("prompt", "login"), ("login", "ana"), ("password", "anything")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let done =
-        browser.post(form_action(&consent, &provider.issuer)).form(&[("prompt", "consent")]).send().await.unwrap();
+    let done = provider.sign_in(&browser, &location, "ana").await;
     assert_eq!(done.status(), 200);
     assert!(done.url().as_str().starts_with(&app.url("/sso/callback")), "{}", done.url());
     let page = done.text().await.unwrap();

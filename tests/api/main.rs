@@ -13,6 +13,7 @@ mod identity;
 mod invitations;
 mod listing;
 mod members;
+mod providers;
 mod roles;
 mod schema;
 mod sheets;

@@ -1,9 +1,16 @@
 // A real OpenID provider for muster's identity tests: oidc-provider on a loopback port.
 //
-//   node server.mjs --redirect-uri http://127.0.0.1:PORT/sso/callback
+//   node server.mjs --redirect-uri http://127.0.0.1:PORT/sso/callback [--shape KIND] [--tenant ID]
 //
-// Prints one JSON line on stdout once listening: {"issuer": "http://127.0.0.1:N"}.
-// - Accounts: ana, bob (verified emails @acme.test), eve (unverified), carl@other.test.
+// Prints one JSON line on stdout once listening: {"issuer": "http://127.0.0.1:N…"}.
+// - Shapes: the issuer, discovery document and ID token claims of a kind of provider, as its
+//   real users get them. generic (the default), okta (/oauth2/default), auth0 (issuer with a
+//   trailing slash), keycloak (/realms/acme), entra (/{tenant}/v2.0: tid, preferred_username,
+//   xms_edov, no email_verified), google (hd).
+// - Accounts (generic, okta, auth0, keycloak): ana, bob (verified emails @acme.test), eve
+//   (unverified), carl@other.test. Entra: upn (UPN only), edov (email with xms_edov),
+//   email-only (email without xms_edov, UPN elsewhere), other-tenant, upn-outside. Google:
+//   workspace (hd acme.test), consumer (no hd), other-workspace (hd other.test).
 // - Clients: `muster` (secret `muster-secret`, code flow with PKCE and CIBA poll mode) and
 //   `other-app` (CIBA), to obtain tokens meant for another audience.
 // - CIBA requests are approved at once: POST /backchannel with login_hint=<account>, then
@@ -22,13 +29,33 @@ const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
 );
 const redirectUri = args['redirect-uri'] ?? 'http://127.0.0.1/sso/callback';
+const shape = args.shape ?? 'generic';
+const tenant = args.tenant ?? '9188040d-6c67-4c5b-b112-36a304b66dad';
 
-const accounts = {
-  ana: { email: 'ana@acme.test', email_verified: true },
-  bob: { email: 'bob@acme.test', email_verified: true },
-  eve: { email: 'eve@acme.test', email_verified: false },
-  carl: { email: 'carl@other.test', email_verified: true },
+const shapes = {
+  generic: { path: '', accounts: {
+    ana: { email: 'ana@acme.test', email_verified: true },
+    bob: { email: 'bob@acme.test', email_verified: true },
+    eve: { email: 'eve@acme.test', email_verified: false },
+    carl: { email: 'carl@other.test', email_verified: true },
+  } },
+  entra: { path: `/${tenant}/v2.0`, accounts: {
+    upn: { preferred_username: 'ana@acme.test', tid: tenant },
+    edov: { email: 'bob@acme.test', xms_edov: true, preferred_username: 'bob.smith@acme.test', tid: tenant },
+    'email-only': { email: 'ana@acme.test', preferred_username: 'ana.x@other.test', tid: tenant },
+    'other-tenant': { preferred_username: 'ana@acme.test', tid: '00000000-0000-0000-0000-000000000001' },
+    'upn-outside': { preferred_username: 'ana@outside.test', tid: tenant },
+  }, discovery: { tenant_region_scope: 'EU', cloud_instance_name: 'microsoftonline.com' } },
+  google: { path: '', accounts: {
+    workspace: { email: 'ana@acme.test', email_verified: true, hd: 'acme.test' },
+    consumer: { email: 'ana@acme.test', email_verified: true },
+    'other-workspace': { email: 'ana@acme.test', email_verified: true, hd: 'other.test' },
+  } },
 };
+shapes.okta = { ...shapes.generic, path: '/oauth2/default' };
+shapes.auth0 = { ...shapes.generic, path: '/' };
+shapes.keycloak = { ...shapes.generic, path: '/realms/acme' };
+const { path: mount, accounts, discovery = {} } = shapes[shape];
 
 async function key(kid) {
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
@@ -42,7 +69,11 @@ const published = [keyA];
 
 const server = http.createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const issuer = `http://127.0.0.1:${server.address().port}`;
+const base = `http://127.0.0.1:${server.address().port}`;
+const issuer = `${base}${mount}`;
+// Where oidc-provider's routes live: under the issuer's path (the trailing slash of Auth0's
+// issuer is not a path).
+const prefix = mount.replace(/\/$/, '');
 
 const provider = new Provider(issuer, {
   clients: [
@@ -64,7 +95,9 @@ const provider = new Provider(issuer, {
     },
   ],
   jwks: { keys: [keyA] },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+  // Each shape's own claims go into its ID tokens with the `openid` scope.
+  claims: { openid: ['sub', 'tid', 'xms_edov', 'hd', 'preferred_username'], email: ['email', 'email_verified'] },
+  discovery,
   scopes: ['openid', 'email'],
   features: {
     devInteractions: { enabled: true },
@@ -96,7 +129,12 @@ const callback = provider.callback();
 const fetches = { discovery: 0, jwks: 0 };
 
 server.on('request', async (req, res) => {
-  const url = new URL(req.url, issuer);
+  // Mounted like express mounts it: oidc-provider reads the prefix from `originalUrl`.
+  if (prefix && req.url.startsWith(prefix)) {
+    req.originalUrl = req.url;
+    req.url = req.url.slice(prefix.length) || '/';
+  }
+  const url = new URL(req.url, base);
   if (url.pathname === '/.well-known/openid-configuration') fetches.discovery += 1;
   if (url.pathname === '/test/fetches') {
     res.setHeader('content-type', 'application/json');

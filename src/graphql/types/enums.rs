@@ -44,6 +44,28 @@ pub enum OrderDirection {
     Desc,
 }
 
+/// What kind of identity provider an SSO provider is: it says how an ID token proves that the
+/// person signing in owns the invited address.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::SsoProviderKind")]
+pub enum SsoProviderKind {
+    /// Any OpenID provider: the address is `email`, and `email_verified` must be true.
+    Generic,
+    /// Microsoft Entra ID, one tenant (its own issuer): a token's `tid` must be that tenant; the
+    /// address is `email` with `xms_edov: true`, else the sign-in name (`preferred_username`).
+    Entra,
+    /// Google Workspace: `email_verified` must be true and `hd` one of the provider's domains (a
+    /// consumer Google account has no `hd`).
+    Google,
+    /// Okta: `email`, with `email_verified`.
+    Okta,
+    /// Auth0: `email`, with `email_verified`.
+    #[graphql(name = "AUTH0")]
+    Auth0,
+    /// Keycloak: `email`, with `email_verified`.
+    Keycloak,
+}
+
 /// A list of domain statuses from their GraphQL faces.
 pub fn statuses(list: Option<Vec<InvitationStatus>>) -> Vec<crate::domain::InvitationStatus> {
     list.unwrap_or_default().into_iter().map(Into::into).collect()

@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{api_token, audit_event, sso_provider};
 
-use super::connection::connection;
-use crate::{AppError, audit, graphql::ContextExt, tenant::Tenant};
+use super::{SsoProviderKind, connection::connection};
+use crate::{AppError, audit, graphql::ContextExt, identity::kinds, tenant::Tenant};
 
 pub struct SsoProvider(pub sso_provider::Model, pub Vec<String>);
 
@@ -23,6 +23,10 @@ impl SsoProvider {
     /// The OpenID issuer; its discovery document was checked when configured.
     async fn issuer_url(&self) -> &str {
         &self.0.issuer_url
+    }
+    /// What kind of provider it is, and so how its tokens prove an address.
+    async fn kind(&self) -> SsoProviderKind {
+        kinds::of(&self.0).into()
     }
     /// The client id the provider issued to muster: ID tokens must be for it.
     async fn client_id(&self) -> &str {

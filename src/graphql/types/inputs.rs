@@ -3,7 +3,7 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined, Upload};
 
-use super::enums::{InvitationStatus, MemberOrderField, OrderDirection, statuses};
+use super::enums::{InvitationStatus, MemberOrderField, OrderDirection, SsoProviderKind, statuses};
 use crate::{AppError, Result, domain::SearchText, invitations::list::InvitationFilter, members};
 
 /// Public ids as plain strings.
@@ -162,8 +162,12 @@ pub struct GenerateInvitationLinksInput {
 pub struct SsoProviderInput {
     /// What admins and invitees call it ("Acme SSO"), up to 200 characters.
     pub name: String,
-    /// The issuer, https (plain http only on loopback hosts); discovery runs against it.
+    /// The issuer, https on a public host; discovery runs against it. Entra ID: the tenant's own
+    /// (`https://login.microsoftonline.com/<tenant id>/v2.0`).
     pub issuer_url: String,
+    /// What kind of provider it is; detected from the issuer when omitted. A known issuer
+    /// (Google, Entra ID) keeps its own kind.
+    pub kind: Option<SsoProviderKind>,
     /// The client id the provider issued to muster.
     pub client_id: String,
     /// Write-only: stored for the code flow, never shown. Omit to keep the one on file.

@@ -39,11 +39,17 @@ pub struct OidcProvider {
 impl OidcProvider {
     /// Starts a provider whose `muster` client may redirect to `redirect_uri`.
     pub async fn start(redirect_uri: &str) -> Self {
+        Self::start_shaped(redirect_uri, "generic").await
+    }
+
+    /// Starts a provider shaped like a kind of real one (`entra`, `google`, `okta`, `auth0`,
+    /// `keycloak`): its issuer, discovery document and ID tokens' claims (see `server.mjs`).
+    pub async fn start_shaped(redirect_uri: &str, shape: &str) -> Self {
         use tokio::io::AsyncBufReadExt;
         let dir = super::node::installed("tests/oidc", "oidc-provider");
         let mut child = tokio::process::Command::new("node")
             .arg("server.mjs")
-            .args(["--redirect-uri", redirect_uri])
+            .args(["--redirect-uri", redirect_uri, "--shape", shape])
             .current_dir(dir)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -68,7 +74,7 @@ impl OidcProvider {
     pub async fn ciba_id_token(&self, client_id: &str, secret: &str, account: &str) -> String {
         let started: Value = self
             .client
-            .post(format!("{}/backchannel", self.issuer))
+            .post(format!("{}/backchannel", self.issuer.trim_end_matches('/')))
             .basic_auth(client_id, Some(secret))
             .form(&[("scope", "openid email"), ("login_hint", account)])
             .send()
@@ -82,7 +88,7 @@ impl OidcProvider {
         for _ in 0..50 {
             let response: Value = self
                 .client
-                .post(format!("{}/token", self.issuer))
+                .post(format!("{}/token", self.issuer.trim_end_matches('/')))
                 .basic_auth(client_id, Some(secret))
                 .form(&[("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", request_id.as_str())])
                 .send()
@@ -102,18 +108,62 @@ impl OidcProvider {
 
     /// A token the test script signs itself (key rotation and forged-token cases).
     pub async fn mint(&self, params: &[(&str, &str)]) -> String {
-        self.client.get(format!("{}/test/mint", self.issuer)).query(params).send().await.unwrap().text().await.unwrap()
+        self.client
+            .get(format!("{}/test/mint", self.origin()))
+            .query(params)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     /// How many times the discovery document and the keys were fetched.
     pub async fn fetches(&self) -> (u64, u64) {
         let counts: Value =
-            self.client.get(format!("{}/test/fetches", self.issuer)).send().await.unwrap().json().await.unwrap();
+            self.client.get(format!("{}/test/fetches", self.origin())).send().await.unwrap().json().await.unwrap();
         (counts["discovery"].as_u64().unwrap(), counts["jwks"].as_u64().unwrap())
     }
 
     pub async fn publish_key_b(&self) {
-        self.client.post(format!("{}/test/publish-b", self.issuer)).send().await.unwrap();
+        self.client.post(format!("{}/test/publish-b", self.origin())).send().await.unwrap();
+    }
+
+    /// Signs `account` in at the provider the way a person does in a browser (`browser` keeps
+    /// cookies): from the authorization URL muster sent them to, its login form, then its
+    /// consent form. Answers the last response: the provider's redirect back, followed.
+    pub async fn sign_in(
+        &self,
+        browser: &reqwest::Client,
+        authorization_url: &str,
+        account: &str,
+    ) -> reqwest::Response {
+        let login = browser.get(authorization_url).send().await.unwrap().text().await.unwrap();
+        let consent = browser
+            .post(self.form_action(&login))
+            .form(&[("prompt", "login"), ("login", account), ("password", "anything")])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        browser.post(self.form_action(&consent)).form(&[("prompt", "consent")]).send().await.unwrap()
+    }
+
+    /// The absolute address the first form on one of the provider's pages posts to.
+    fn form_action(&self, html: &str) -> String {
+        let start = html.find("action=\"").expect("a form") + 8;
+        let end = html[start..].find('"').unwrap() + start;
+        let action = html[start..end].replace("&amp;", "&");
+        if action.starts_with("http") { action } else { format!("{}{action}", self.origin()) }
+    }
+
+    /// `http://127.0.0.1:PORT`: where the issuer's host serves, whatever the issuer's path.
+    pub fn origin(&self) -> String {
+        let url = reqwest::Url::parse(&self.issuer).unwrap();
+        format!("{}://{}:{}", url.scheme(), url.host_str().unwrap(), url.port_or_known_default().unwrap())
     }
 }
 
