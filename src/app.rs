@@ -3,7 +3,7 @@
 //! as tests do); `run_until_stopped` serves until the shutdown future resolves, finishing the
 //! requests under way.
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use crate::{
     Config,
     clock::Clock,
-    db::{self, StatementCounter},
+    db::{self, Availability, StatementCounter},
     graphql,
     http::{self, HttpState},
     identity::{Authenticator, admin_jwt::AdminIssuer, fetch::Fetcher, sso},
@@ -24,6 +24,8 @@ use crate::{
 pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
+    /// Where `GET /metrics` is served, when `MUSTER_METRICS_LISTEN` asks for it.
+    metrics: Option<(TcpListener, SocketAddr)>,
     state: HttpState,
     statements: StatementCounter,
 }
@@ -46,18 +48,35 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let address = listener.local_addr()?;
-        let app = assemble(config, db, clock)?;
+        let metrics = match config.metrics_listen {
+            Some(listen) => {
+                let listener = TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen} for metrics"))?;
+                crate::instruments::handle();
+                let address = listener.local_addr()?;
+                Some((listener, address))
+            }
+            None => None,
+        };
+        let availability = Availability::connect(&config.database_url(), config.database_settings()).await?;
+        let app = assemble(config, db, clock, availability)?;
         if let Some(secrets) = &app.secrets {
             sso::seal_plain_secrets(&app.db, secrets).await?;
         } else if sso::has_plain_secrets(&app.db).await? {
             tracing::warn!("SSO client secrets are stored in plain text: set MUSTER_SECRET_KEY to have them encrypted");
         }
         let schema = graphql::build_schema(Some(app.clone()));
-        Ok(Self { listener, address, state: HttpState { app, schema }, statements })
+        Ok(Self { listener, address, metrics, state: HttpState { app, schema }, statements })
     }
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The metrics listener's address, when there is one.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, address)| *address)
     }
 
     pub fn state(&self) -> &AppState {
@@ -70,13 +89,34 @@ impl Application {
 
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(address = %self.address, "muster is listening");
-        let header_timeout = std::time::Duration::from_secs(self.state.app.config.header_timeout_secs);
-        http::serve(self.listener, http::router(self.state), header_timeout, shutdown).await
+        let config = &self.state.app.config;
+        let lifetimes = http::Lifetimes {
+            header_timeout: Duration::from_secs(config.header_timeout_secs),
+            grace: Duration::from_secs(config.shutdown_grace_secs),
+        };
+        let watchdog = self.state.app.availability.watch();
+        // Metrics need no grace: a scrape cut short is retried at the next interval.
+        let metrics = self.metrics.map(|(listener, address)| {
+            tracing::info!(%address, "metrics are served at /metrics");
+            let router = http::metrics::router(self.state.app.clone());
+            tokio::spawn(http::serve(listener, router, lifetimes, std::future::pending()))
+        });
+        let served = http::serve(self.listener, http::router(self.state), lifetimes, shutdown).await;
+        watchdog.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
+        served
     }
 }
 
 /// The state every handler shares, each part made from the configuration it needs.
-fn assemble(config: Config, db: DatabaseConnection, clock: Clock) -> anyhow::Result<AppState> {
+fn assemble(
+    config: Config,
+    db: DatabaseConnection,
+    clock: Clock,
+    availability: Availability,
+) -> anyhow::Result<AppState> {
     let languages = Arc::new(config.supported_languages()?);
     let links = Arc::new(LinkSettings::new(&config.public_url, config.invite_ttl_days));
     let oidc = Arc::new(Fetcher::new(config.sso_allow_loopback));
@@ -89,11 +129,22 @@ fn assemble(config: Config, db: DatabaseConnection, clock: Clock) -> anyhow::Res
     let authenticator = Arc::new(Authenticator::new(admin_issuer));
     let key = secrets::key_for(config.secret_key.as_ref(), &config.database_url())?;
     let secrets = key.map(|key| Arc::new(SecretBox::new(&key)));
-    Ok(AppState { db, clock, config: Arc::new(config), languages, links, authenticator, oidc, secrets })
+    Ok(AppState { db, clock, config: Arc::new(config), languages, links, authenticator, oidc, secrets, availability })
 }
 
 pub async fn bind(config: &Config) -> anyhow::Result<TcpListener> {
     TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))
+}
+
+/// Resolves on the first SIGINT or SIGTERM, and from then on a second one ends the process at
+/// once (an operator who means it should not have to wait for the grace period).
+pub async fn shutdown_on_signal() {
+    shutdown_signal().await;
+    tokio::spawn(async {
+        shutdown_signal().await;
+        tracing::warn!("second signal: exiting now, requests under way are dropped");
+        std::process::exit(130);
+    });
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (what orchestrators send).

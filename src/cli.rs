@@ -61,7 +61,10 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum BenchAction {
     /// Times a sheet of N rows through `POST /invitations/links`, end to end.
-    Invitations(crate::bench::BenchArgs),
+    Invitations(crate::bench::InvitationsArgs),
+    /// Drives the members page from many connections for a minute; prints throughput,
+    /// latency, errors and the server's memory.
+    Load(crate::bench::LoadArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,7 +181,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { demo } => serve(config, demo).await,
-        Command::Bench { action: BenchAction::Invitations(args) } => crate::bench::invitations(args).await,
+        Command::Bench { action: BenchAction::Invitations(args) } => crate::bench::invitations::run(args).await,
+        Command::Bench { action: BenchAction::Load(args) } => crate::bench::load::run(args).await,
     }
 }
 
@@ -224,7 +228,7 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
     let listener = app::bind(&config).await?;
     let app = Application::build_with(config, db, statements, clock, listener).await?;
     println!("muster is serving GraphiQL at http://{}/graphql", app.address());
-    app.run_until_stopped(app::shutdown_signal()).await?;
+    app.run_until_stopped(app::shutdown_on_signal()).await?;
     Ok(())
 }
 

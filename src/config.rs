@@ -74,6 +74,10 @@ pub struct Config {
     #[arg(long, env = "MUSTER_DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub database_max_connections: u32,
 
+    /// SQLite: milliseconds a write waits for another's lock before answering `UNAVAILABLE`.
+    #[arg(long, env = "MUSTER_DATABASE_LOCK_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    pub database_lock_timeout_ms: u64,
+
     /// Statements slower than this many milliseconds are logged at `warn`, with the start of
     /// their SQL (never their values, which may hold personal data).
     #[arg(long, env = "MUSTER_SLOW_STATEMENT_MS", default_value_t = 500, global = true)]
@@ -90,6 +94,11 @@ pub struct Config {
     /// Seconds a sheet upload may take, from its first byte to the links sheet.
     #[arg(long, env = "MUSTER_UPLOAD_TIMEOUT_SECS", default_value_t = 300, global = true)]
     pub upload_timeout_secs: u64,
+
+    /// Seconds requests under way have to finish once shutdown begins (SIGTERM); a second
+    /// signal ends the process at once.
+    #[arg(long, env = "MUSTER_SHUTDOWN_GRACE_SECS", default_value_t = 30, global = true)]
+    pub shutdown_grace_secs: u64,
 
     /// Most requests one node serves at once; past it, 503 with `Retry-After`.
     #[arg(long, env = "MUSTER_MAX_INFLIGHT", default_value_t = 512, global = true)]
@@ -109,6 +118,11 @@ pub struct Config {
     /// beside the database. Unset elsewhere: secrets cannot be stored.
     #[arg(long, env = "MUSTER_SECRET_KEY", hide_env_values = true, global = true)]
     pub secret_key: Option<SecretKey>,
+
+    /// Where to serve `GET /metrics` (Prometheus), e.g. `127.0.0.1:9090`: an address of its own,
+    /// never the public one. Unset: no metrics.
+    #[arg(long, env = "MUSTER_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
 
     /// Log output: `text` for people, `json` for log shippers.
     #[arg(long, env = "MUSTER_LOG_FORMAT", value_enum, default_value = "text", global = true)]
@@ -142,6 +156,7 @@ impl Config {
         db::Settings {
             max_connections: self.database_max_connections,
             slow_statement: std::time::Duration::from_millis(self.slow_statement_ms),
+            lock_timeout: std::time::Duration::from_millis(self.database_lock_timeout_ms),
         }
     }
 

@@ -14,7 +14,10 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ColumnTrait, ConnectOptions, Database, DatabaseConnection, DbBackend,
     sea_query::{BinOper, Expr, LikeExpr, SimpleExpr},
-    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+    sqlx::{
+        self,
+        sqlite::{SqliteJournalMode, SqliteSynchronous},
+    },
 };
 
 /// Counts the SQL statements a connection runs: tests use it to prove that a page of members
@@ -43,36 +46,44 @@ pub async fn long_statements(txn: &impl sea_orm::ConnectionTrait) -> Result<(), 
     Ok(())
 }
 
-/// How to connect: the pool's size, and which statements count as slow.
+/// How to connect: the pool's size, which statements count as slow, how long a SQLite writer
+/// waits for another's lock.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
     pub max_connections: u32,
     /// Statements slower than this are logged at `warn`, with the start of their SQL (never
     /// their values, which may hold personal data).
     pub slow_statement: Duration,
+    /// SQLite: how long a write waits for the file's lock before answering `UNAVAILABLE`.
+    pub lock_timeout: Duration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { max_connections: 10, slow_statement: Duration::from_millis(500) }
+        Self { max_connections: 10, slow_statement: Duration::from_millis(500), lock_timeout: Duration::from_secs(10) }
     }
 }
+
+/// How long a request waits for a connection from the pool, or for a new one to open: short,
+/// so that a database gone away is a prompt `UNAVAILABLE`, not a request hanging.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub async fn connect(url: &str, settings: Settings) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(settings.max_connections.max(1))
         .min_connections(0)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .sqlx_logging(false)
         // WAL lets readers go on while one writer writes; foreign keys are off in SQLite unless
-        // asked for; a writer waits for the lock rather than failing at once.
-        .map_sqlx_sqlite_opts(|opts| {
+        // asked for; a writer waits for the lock (a while) rather than failing at once.
+        .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30))
+                .busy_timeout(settings.lock_timeout)
         })
         // No statement holds a connection (and its locks) for ever; issuing a sheet, the one
         // long job, raises its own limit (`long_statements`).
@@ -94,6 +105,108 @@ pub async fn connect(url: &str, settings: Settings) -> anyhow::Result<(DatabaseC
         }
     });
     Ok((db, counter))
+}
+
+/// What went wrong with a database, as far as the client is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trouble {
+    /// The database is not answering (down, restarting, unreachable): try again shortly.
+    Unavailable,
+    /// It takes no writes now (a read-only file or replica).
+    ReadOnly,
+    /// SQLite: the file stayed locked by another writer (or process) past the lock timeout.
+    Locked,
+    /// Another request holds what this one needs (a lock, a deadlock, a serialization
+    /// failure): try again.
+    Contention,
+    /// A statement ran past its time.
+    TimedOut,
+    /// Anything else: muster's own bug, logged.
+    Other,
+}
+
+/// Sorts a database error into what the client is told.
+pub fn trouble(err: &sea_orm::DbErr) -> Trouble {
+    use sea_orm::{DbErr, RuntimeErr};
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return Trouble::Unavailable,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return Trouble::Other,
+    };
+    match sqlx.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_) => Trouble::Unavailable,
+        sqlx::Error::Database(db) => match db.code().as_deref().unwrap_or_default() {
+            // PostgreSQL: deadlock, serialization failure, lock not available.
+            "40P01" | "40001" | "55P03" => Trouble::Contention,
+            "57014" => Trouble::TimedOut,
+            "25006" => Trouble::ReadOnly,
+            // Shutting down, cannot connect now, connection exceptions.
+            code if code.starts_with("57P") || code.starts_with("08") => Trouble::Unavailable,
+            // SQLite (primary result code, then extended): busy, locked; read-only.
+            code => match code.parse::<i32>().map(|code| code & 0xff) {
+                Ok(5 | 6) => Trouble::Locked,
+                Ok(8) => Trouble::ReadOnly,
+                _ => Trouble::Other,
+            },
+        },
+        _ => Trouble::Other,
+    }
+}
+
+/// Whether the database answers, as a watchdog on this node sees it: requests that need the
+/// database are refused at once (503) while it does not, instead of each waiting for a
+/// connection that will not come, and `/readyz` tells the load balancer. The watchdog asks on
+/// a connection of its own: a pool busy with slow requests is not a database gone away.
+#[derive(Debug, Clone)]
+pub struct Availability {
+    down: Arc<std::sync::atomic::AtomicBool>,
+    probe: DatabaseConnection,
+}
+
+/// How often the watchdog asks, and how long it waits for an answer.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Availability {
+    /// Opens the watchdog's own connection (when first used) to the database at `url`.
+    pub async fn connect(url: &str, settings: Settings) -> anyhow::Result<Self> {
+        let (probe, _) = connect(url, Settings { max_connections: 1, ..settings }).await?;
+        Ok(Self { down: Arc::default(), probe })
+    }
+
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Relaxed)
+    }
+
+    /// Asks the database now; records and answers whether it answered.
+    pub async fn check(&self) -> bool {
+        let up = matches!(tokio::time::timeout(PING_TIMEOUT, self.probe.ping()).await, Ok(Ok(())));
+        let was_down = self.down.swap(!up, Ordering::Relaxed);
+        match (was_down, up) {
+            (false, false) => tracing::error!("the database stopped answering"),
+            (true, true) => tracing::info!("the database answers again"),
+            _ => {}
+        }
+        up
+    }
+
+    /// Checks every second until the task is dropped.
+    pub fn watch(&self) -> tokio::task::JoinHandle<()> {
+        let availability = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(WATCH_EVERY);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                availability.check().await;
+            }
+        })
+    }
 }
 
 /// Applies the migrations not yet applied.
@@ -196,5 +309,32 @@ mod tests {
         assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact("sqlite://muster.db?mode=rwc"), "sqlite://muster.db?mode=rwc");
+    }
+}
+
+#[cfg(test)]
+mod trouble_tests {
+    use std::sync::Arc;
+
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+
+    use super::{Trouble, trouble};
+
+    fn sqlx_error(err: sqlx::Error) -> DbErr {
+        DbErr::Exec(RuntimeErr::SqlxError(Arc::new(err)))
+    }
+
+    #[test]
+    fn a_database_that_does_not_answer_is_unavailable() {
+        assert_eq!(trouble(&DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)), Trouble::Unavailable);
+        assert_eq!(trouble(&sqlx_error(sqlx::Error::PoolTimedOut)), Trouble::Unavailable);
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert_eq!(trouble(&sqlx_error(sqlx::Error::Io(refused))), Trouble::Unavailable);
+    }
+
+    #[test]
+    fn anything_else_is_muster_s_own() {
+        assert_eq!(trouble(&DbErr::Custom("a bug".into())), Trouble::Other);
+        assert_eq!(trouble(&sqlx_error(sqlx::Error::RowNotFound)), Trouble::Other);
     }
 }

@@ -9,6 +9,8 @@ use axum::{
 };
 use sea_orm::{DbErr, SqlErr};
 
+use crate::db::{self, Trouble};
+
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// The stable codes clients match on. Never rename one.
@@ -68,11 +70,15 @@ impl AppError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Self::RateLimited(seconds) => Some(*seconds),
+            Self::Database(err) => Answer::to(db::trouble(err)).retry_after,
             _ => None,
         }
     }
 
     pub fn code(&self) -> &'static str {
+        if let Self::Database(err) = self {
+            return Answer::to(db::trouble(err)).code;
+        }
         match self {
             Self::Unauthenticated(_) => code::UNAUTHENTICATED,
             Self::Forbidden(_) => code::FORBIDDEN,
@@ -87,6 +93,9 @@ impl AppError {
     }
 
     pub fn status(&self) -> StatusCode {
+        if let Self::Database(err) = self {
+            return Answer::to(db::trouble(err)).status;
+        }
         match self {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -100,13 +109,16 @@ impl AppError {
 
     /// What the client may read: everything but internal detail, which goes to the log.
     pub fn client_message(&self) -> String {
-        match self {
-            Self::Database(_) | Self::Internal(_) => {
-                tracing::error!(error = %self, "request failed");
-                "internal error; it has been logged".to_owned()
-            }
-            other => other.to_string(),
+        let trouble = match self {
+            Self::Database(err) => db::trouble(err),
+            Self::Internal(_) => Trouble::Other,
+            other => return other.to_string(),
+        };
+        match trouble {
+            Trouble::Other => tracing::error!(error = %self, "request failed"),
+            _ => tracing::warn!(error = %self, "request failed: the database"),
         }
+        Answer::to(trouble).message.to_owned()
     }
 
     /// Turns a unique-constraint violation into `CONFLICT` with `message`; anything else
@@ -116,6 +128,52 @@ impl AppError {
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(message()),
             _ => Self::Database(err),
         }
+    }
+}
+
+/// How the client is answered when the database is the trouble (or muster, for `Other`).
+struct Answer {
+    code: &'static str,
+    status: StatusCode,
+    retry_after: Option<u64>,
+    message: &'static str,
+}
+
+impl Answer {
+    fn to(trouble: Trouble) -> Self {
+        let (code, status, retry_after, message) = match trouble {
+            Trouble::Unavailable => (
+                code::UNAVAILABLE,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(5),
+                "the database is not answering: try again in a few seconds",
+            ),
+            Trouble::ReadOnly => (
+                code::UNAVAILABLE,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(5),
+                "the database takes no changes at the moment; nothing was changed: try again later",
+            ),
+            Trouble::Locked => (
+                code::UNAVAILABLE,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(5),
+                "the database file stayed locked by another writer; nothing was changed: try again shortly",
+            ),
+            Trouble::Contention => (
+                code::CONFLICT,
+                StatusCode::CONFLICT,
+                Some(1),
+                "another request was changing the same rows; nothing was changed: try again",
+            ),
+            Trouble::TimedOut => {
+                (code::TIMEOUT, StatusCode::GATEWAY_TIMEOUT, None, "the database took too long; nothing was changed")
+            }
+            Trouble::Other => {
+                (code::INTERNAL, StatusCode::INTERNAL_SERVER_ERROR, None, "internal error; it has been logged")
+            }
+        };
+        Self { code, status, retry_after, message }
     }
 }
 

@@ -27,7 +27,8 @@
 //!
 //! ## The modules
 //! - Running: [`app`] (assembles the state, binds, serves), [`cli`] (the commands), [`config`]
-//!   (every setting, from the environment), [`telemetry`] (logs), [`mod@bench`] (benchmarks),
+//!   (every setting, from the environment), [`telemetry`] (logs), [`instruments`] (metrics for
+//!   operators), [`mod@bench`] (benchmarks),
 //!   [`demo`] (demo data for `serve --demo`).
 //! - The API layers, the only ones that know GraphQL or HTTP: [`http`] (routes, extractors,
 //!   the invitee's pages), [`graphql`] (schema, thin resolvers, loaders, the types clients
@@ -55,6 +56,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod identity;
+pub mod instruments;
 pub mod invitations;
 pub mod limits;
 pub mod members;

@@ -11,6 +11,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     Config,
     clock::Clock,
+    db::Availability,
     domain::SupportedLanguages,
     identity::{Authenticator, fetch::Fetcher},
     invitations::LinkSettings,
@@ -30,6 +31,8 @@ pub struct AppState {
     pub oidc: Arc<Fetcher>,
     /// What encrypts stored secrets; `None` without a key (secrets are then refused).
     pub secrets: Option<Arc<SecretBox>>,
+    /// Whether the database answers, as this node's watchdog last saw.
+    pub availability: Availability,
 }
 
 impl AppState {

@@ -4,7 +4,7 @@
 
 use async_graphql::parser::{
     parse_query,
-    types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
+    types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 
 /// The operations anyone may call; each looks an invitation up by its token.
@@ -15,32 +15,52 @@ pub const MAX_PUBLIC_LOOKUPS: usize = 5;
 /// How many public look-ups a document asks for, aliases and fragments included, in all of
 /// its operations. A document that does not parse asks for none (execution reports it).
 pub fn public_lookups(query: &str) -> usize {
-    let Ok(document) = parse_query(query) else { return 0 };
-    let operations: Vec<&SelectionSet> = match &document.operations {
-        DocumentOperations::Single(operation) => vec![&operation.node.selection_set.node],
-        DocumentOperations::Multiple(operations) => {
-            operations.values().map(|operation| &operation.node.selection_set.node).collect()
-        }
-    };
-    operations.into_iter().map(|set| count(&document, set, 0)).sum()
+    root_fields(query, None).iter().filter(|(field, _)| PUBLIC_LOOKUPS.contains(&field.as_str())).count()
 }
 
-fn count(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
+/// The root fields a document selects (aliases and fragments resolved, one entry per
+/// selection), with their operation's type (`query`, `mutation`): those of the operation
+/// named `only`, or of all of them; none if it does not parse.
+pub fn root_fields(query: &str, only: Option<&str>) -> Vec<(String, &'static str)> {
+    let Ok(document) = parse_query(query) else { return Vec::new() };
+    let operations: Vec<(&SelectionSet, OperationType)> = match &document.operations {
+        DocumentOperations::Single(operation) => vec![(&operation.node.selection_set.node, operation.node.ty)],
+        DocumentOperations::Multiple(operations) => operations
+            .iter()
+            .filter(|(name, _)| only.is_none_or(|only| name.as_str() == only))
+            .map(|(_, operation)| (&operation.node.selection_set.node, operation.node.ty))
+            .collect(),
+    };
+    let mut fields = Vec::new();
+    for (set, ty) in operations {
+        let kind = match ty {
+            OperationType::Query => "query",
+            OperationType::Mutation => "mutation",
+            OperationType::Subscription => "subscription",
+        };
+        collect(&document, set, 0, &mut |name| fields.push((name.to_owned(), kind)));
+    }
+    fields
+}
+
+fn collect(document: &ExecutableDocument, set: &SelectionSet, depth: usize, found: &mut impl FnMut(&str)) {
     // Fragments are not validated yet and may cycle: no document needs them this deep.
     if depth > 8 {
-        return 0;
+        return;
     }
-    set.items
-        .iter()
-        .map(|selection| match &selection.node {
-            Selection::Field(field) => usize::from(PUBLIC_LOOKUPS.contains(&field.node.name.node.as_str())),
-            Selection::InlineFragment(fragment) => count(document, &fragment.node.selection_set.node, depth + 1),
-            Selection::FragmentSpread(spread) => document
-                .fragments
-                .get(&spread.node.fragment_name.node)
-                .map_or(0, |fragment| count(document, &fragment.node.selection_set.node, depth + 1)),
-        })
-        .sum()
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => found(field.node.name.node.as_str()),
+            Selection::InlineFragment(fragment) => {
+                collect(document, &fragment.node.selection_set.node, depth + 1, found)
+            }
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
+                    collect(document, &fragment.node.selection_set.node, depth + 1, found);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use crate::{
     error::code,
     graphql::{
         MAX_COMPLEXITY, MAX_DEPTH, RequestContext,
-        anonymous::{MAX_PUBLIC_LOOKUPS, public_lookups},
+        anonymous::{MAX_PUBLIC_LOOKUPS, public_lookups, root_fields},
     },
     identity::Auth,
 };
@@ -81,7 +81,7 @@ pub async fn post(
     let Some(media) = Media::negotiate(&headers) else { return not_acceptable() };
     let auth = match authenticate(&state, &headers).await {
         Ok(auth) => auth,
-        Err(err) => return err.into_response(),
+        Err(err) => return failed(media, &err),
     };
     let admin = matches!(auth, Auth::Admin(_));
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
@@ -114,8 +114,9 @@ pub async fn post(
     if !admin && let Some(refused) = anonymous_refusal(&batch) {
         return respond(media, BatchResponse::Single(refused));
     }
+    let fields = executed_fields(&batch);
     let batch = batch.data(RequestContext::new(&state.app, auth, client));
-    respond(media, state.schema.execute_batch(batch).await)
+    respond_counted(media, state.schema.execute_batch(batch).await, fields)
 }
 
 /// `GET /graphql?query=…` runs a query (never a mutation: GET must not change anything); a
@@ -152,7 +153,7 @@ pub async fn get(
     }
     let auth = match authenticate(&state, &headers).await {
         Ok(auth) => auth,
-        Err(err) => return err.into_response(),
+        Err(err) => return failed(media, &err),
     };
     let batch = BatchRequest::Single(request);
     if !matches!(auth, Auth::Admin(_))
@@ -160,8 +161,40 @@ pub async fn get(
     {
         return respond(media, BatchResponse::Single(refused));
     }
+    let fields = executed_fields(&batch);
     let batch = batch.data(RequestContext::new(&state.app, auth, client));
-    respond(media, state.schema.execute_batch(batch).await)
+    respond_counted(media, state.schema.execute_batch(batch).await, fields)
+}
+
+/// The root fields each request of a batch selects, for the metrics (when they are kept).
+fn executed_fields(batch: &BatchRequest) -> Vec<Vec<(String, &'static str)>> {
+    if !crate::instruments::enabled() {
+        return Vec::new();
+    }
+    batch.iter().map(|request| root_fields(&request.query, request.operation_name.as_deref())).collect()
+}
+
+/// [`respond`], counting the root fields of each request that ran: only those, so that the
+/// labels are the schema's fields, never whatever a client made up.
+fn respond_counted(media: Media, response: BatchResponse, fields: Vec<Vec<(String, &'static str)>>) -> Response {
+    let ran = |single: &GqlResponse| {
+        !(single.data == async_graphql::Value::Null
+            && single.errors.iter().all(|e| e.path.is_empty())
+            && !single.errors.is_empty())
+    };
+    let responses: Vec<&GqlResponse> = match &response {
+        BatchResponse::Single(single) => vec![single],
+        BatchResponse::Batch(many) => many.iter().collect(),
+    };
+    for (single, fields) in responses.into_iter().zip(&fields) {
+        if ran(single) {
+            for (field, kind) in fields {
+                metrics::counter!("muster_graphql_fields_total", "field" => field.clone(), "type" => *kind)
+                    .increment(1);
+            }
+        }
+    }
+    respond(media, response)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,6 +279,16 @@ fn request_error(media: Media, status: StatusCode, code: &str, message: &str) ->
     let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, media.content_type());
+    response
+}
+
+/// A request that failed before it ran (the database not answering while the caller was
+/// looked up): the `errors` shape, with the error's status and code.
+fn failed(media: Media, err: &AppError) -> Response {
+    let mut response = request_error(media, err.status(), err.code(), &err.client_message());
+    if let Some(seconds) = err.retry_after() {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     response
 }
 

@@ -110,6 +110,10 @@ fn failure(err: AppError) -> Response {
                  Open your invitation link again in a few minutes.</p>",
             )
         }
+        other if other.status() == StatusCode::SERVICE_UNAVAILABLE => {
+            let _ = other.client_message();
+            unavailable()
+        }
         other => {
             let _ = other.client_message();
             html(
@@ -119,6 +123,18 @@ fn failure(err: AppError) -> Response {
             )
         }
     }
+}
+
+/// What an invitee sees while muster cannot answer (the database away, the node too busy).
+pub fn unavailable() -> Response {
+    let mut page = html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Try again shortly",
+        "<h1>Your invitation cannot be opened right now</h1><p>Nothing was accepted or changed. \
+         Open your invitation link again in a few minutes.</p>",
+    );
+    page.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+    page
 }
 
 /// A small, self-contained page. The link's token is in the address: no referrer may carry

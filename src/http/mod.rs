@@ -15,6 +15,9 @@
 //! | `GET /healthz` | anyone | liveness: the process answers |
 //! | `GET /readyz` | anyone | readiness: the database answers too |
 //!
+//! `GET /metrics` is not among them: it has a router and a listen address of its own
+//! ([`metrics`], `MUSTER_METRICS_LISTEN`), for operators only.
+//!
 //! Every request is bounded (`guard`: requests under way, a deadline; `server`: headers in
 //! time). Handlers are thin: they read the request into domain types, call a service with what
 //! it uses from [`HttpState`], and write the answer.
@@ -27,6 +30,7 @@ mod guard;
 mod health;
 mod invitations;
 mod invite;
+pub mod metrics;
 mod server;
 
 use std::time::Duration;
@@ -47,7 +51,7 @@ use tower_http::{
 };
 
 pub use auth::{Admin, ClientAddr};
-pub use server::serve;
+pub use server::{Lifetimes, serve};
 
 use crate::{graphql::MusterSchema, state::AppState};
 
@@ -67,7 +71,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: HttpState) -> Router {
     let cors = cors(&state.app.config.cors_origins);
-    let guard = guard::Guard::new(&state.app.config);
+    let guard = guard::Guard::new(&state.app.config, state.app.availability.clone());
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphiql/{file}", get(graphiql::asset))
@@ -85,6 +89,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/readyz", get(health::ready))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(guard, guard::guard))
+        .layer(axum::middleware::from_fn(guard::count))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -65,6 +65,7 @@ async fn refuse(db: &impl ConnectionTrait, client: &ClientNetwork, reason: &str,
         Ok(None) => AppError::InvalidInvitation,
         Ok(Some(wait)) => {
             tracing::warn!(%client, "too many failed invitation attempts");
+            metrics::counter!("muster_rate_limited_total").increment(1);
             AppError::rate_limited(wait)
         }
         Err(err) => {
@@ -72,6 +73,12 @@ async fn refuse(db: &impl ConnectionTrait, client: &ClientNetwork, reason: &str,
             AppError::InvalidInvitation
         }
     }
+}
+
+/// Refuses a link that is not one of ours.
+async fn refuse_unknown(db: &impl ConnectionTrait, client: &ClientNetwork, now: DateTime<Utc>) -> AppError {
+    metrics::counter!("muster_invitations_refused_total", "reason" => "unknown_link").increment(1);
+    refuse(db, client, "unknown token", now).await
 }
 
 async fn by_token(db: &impl ConnectionTrait, token: &str) -> Result<Option<(invitation::Model, organization::Model)>> {
@@ -101,7 +108,7 @@ pub async fn look_up(
             let sso = sso_provider_of(db, &invitation).await?.map(|(provider, _)| provider);
             Ok(Some(PublicInvitation { invitation, organization, status, sso }))
         }
-        None => match refuse(db, client, "unknown token", now).await {
+        None => match refuse_unknown(db, client, now).await {
             AppError::InvalidInvitation => Ok(None),
             limited => Err(limited),
         },
@@ -130,7 +137,7 @@ pub async fn accept(
     now: DateTime<Utc>,
 ) -> Result<Accepted> {
     let Some((found, organization)) = by_token(db, token).await? else {
-        return Err(refuse(db, client, "unknown token", now).await);
+        return Err(refuse_unknown(db, client, now).await);
     };
     let proof = match id_token {
         Some(jwt) => Proof::IdToken { jwt, nonce: NonceCheck::ClientKept },
@@ -174,6 +181,26 @@ impl Refused {
         }
     }
 
+    /// The metrics' label: one of a fixed few, whatever the token said.
+    fn label(&self) -> &'static str {
+        match self {
+            Self::NotPending(InvitationStatus::Accepted) => "accepted_already",
+            Self::NotPending(InvitationStatus::Expired) => "expired",
+            Self::NotPending(InvitationStatus::Revoked) => "revoked",
+            Self::NotPending(_) => "not_pending",
+            Self::SsoRequired => "sso_required",
+            Self::TokenTooLarge => "token_too_large",
+            Self::Provider(_) => "provider_unreachable",
+            Self::Token(Refusal::Claims(_)) => "token_claims",
+            Self::Token(_) => "token_signature",
+            Self::AccessToken => "access_token",
+            Self::Unproven(_) => "address_unproven",
+            Self::OtherEmail => "other_address",
+            Self::OutsideDomains => "outside_domains",
+            Self::UsedMeanwhile => "used_meanwhile",
+        }
+    }
+
     /// What the log may add: the check's own words, shortened.
     fn detail(&self) -> Option<String> {
         let text = match self {
@@ -193,6 +220,7 @@ async fn refused(
     now: DateTime<Utc>,
 ) -> AppError {
     let tenant = Tenant::new(found.organization_id);
+    metrics::counter!("muster_invitations_refused_total", "reason" => refused.label()).increment(1);
     let reason = refused.reason();
     if let Some(detail) = refused.detail() {
         tracing::info!(invitation = %found.public_id, detail, "acceptance refused");
@@ -235,6 +263,7 @@ pub async fn accept_found(
         return Err(refused(db, &found, client, Refused::UsedMeanwhile, now).await);
     };
     tracing::info!(invitation = %found.public_id, member = %member.public_id, "invitation accepted");
+    metrics::counter!("muster_invitations_accepted_total", "rule" => rule.unwrap_or("link")).increment(1);
     let details = match &rule {
         Some(rule) => serde_json::json!({ "member": member.public_id, "rule": rule }),
         None => serde_json::json!({ "member": member.public_id }),

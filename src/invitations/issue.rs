@@ -153,6 +153,10 @@ pub async fn issue(
             Err(AppError::Database(err)) if is_second_pending_invitation(&err) => {
                 return Err(AppError::Conflict(CHANGED_MEANWHILE.into()));
             }
+            Ok(issued) => {
+                metrics::counter!("muster_invitations_issued_total").increment(issued.1.len() as u64);
+                return Ok(issued);
+            }
             other => return other,
         }
     }

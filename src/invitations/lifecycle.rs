@@ -5,7 +5,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{InvitationState, invitation, member};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    sea_query::Expr,
+};
 
 use super::{
     LinkSettings,
@@ -132,10 +135,20 @@ pub async fn revoke(
         InvitationState::Revoked => return Ok(found),
         InvitationState::Pending | InvitationState::NotInvited => {}
     }
-    issue::revoke_pending_of(&txn, tenant, &[found.member_id], now).await?;
-    // The member's state follows their latest invitation, which this one is: a member has at
-    // most one pending invitation, and it is always their newest.
-    move_state(&txn, &[found.member_id], Move::Revoked, now).await?;
+    // This invitation, not whatever the member holds pending now: a sheet may have replaced
+    // it meanwhile, and then there is nothing left to revoke.
+    let revoked = invitation::Entity::update_many()
+        .col_expr(invitation::Column::Status, Expr::value(InvitationState::Revoked))
+        .col_expr(invitation::Column::RevokedAt, Expr::value(now))
+        .filter(invitation::Column::Id.eq(found.id))
+        .filter(invitation::Column::Status.eq(InvitationState::Pending))
+        .exec(&txn)
+        .await?;
+    if revoked.rows_affected == 1 {
+        // A pending invitation is its member's only one, and their newest: the member's state
+        // follows it.
+        move_state(&txn, &[found.member_id], Move::Revoked, now).await?;
+    }
     let revoked = tenant.invitation(&txn, id).await?;
     txn.commit().await?;
     tracing::info!(invitation = %revoked.public_id, "invitation revoked");

@@ -82,6 +82,37 @@ pub async fn generate_links(
     request: SheetRequest,
     now: DateTime<Utc>,
 ) -> Result<SheetReport> {
+    let started = Instant::now();
+    let dry_run = request.dry_run;
+    let report = generate(db, caller, links, languages, request, now).await;
+    count_sheet(report.as_ref(), dry_run, started);
+    report
+}
+
+/// The sheet's figures for operators: its outcome, its rows, how long it took.
+fn count_sheet(report: std::result::Result<&SheetReport, &AppError>, dry_run: bool, started: Instant) {
+    let outcome = match report {
+        Err(_) => "failed",
+        Ok(report) if report.issued > 0 => "issued",
+        Ok(report) if report.rows.is_empty() && !report.errors.is_empty() => "unreadable",
+        Ok(_) if dry_run => "dry_run",
+        Ok(_) => "refused",
+    };
+    metrics::counter!("muster_sheets_total", "outcome" => outcome).increment(1);
+    if let Ok(report) = report {
+        metrics::histogram!("muster_sheet_rows").record(report.rows.len() as f64);
+    }
+    metrics::histogram!("muster_sheet_duration_seconds").record(started.elapsed().as_secs_f64());
+}
+
+async fn generate(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    links: &LinkSettings,
+    languages: &SupportedLanguages,
+    request: SheetRequest,
+    now: DateTime<Utc>,
+) -> Result<SheetReport> {
     let expires_at = links.expiry(request.expires_in_days, now)?;
     let started = Instant::now();
     let bytes = request.bytes;

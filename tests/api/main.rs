@@ -14,6 +14,7 @@ mod invitations;
 mod listing;
 mod members;
 mod providers;
+mod reliability;
 mod roles;
 mod schema;
 mod sheets;

@@ -9,12 +9,16 @@ use super::{database::TestDatabase, fixtures::create_org};
 
 pub struct TestApp {
     pub address: String,
+    /// `http://…` of the metrics listener, when the test asked for one.
+    pub metrics: Option<String>,
     pub client: reqwest::Client,
     /// An admin token of the organization `acme`.
     pub token: String,
     pub db: DatabaseConnection,
     pub clock: Clock,
     pub statements: StatementCounter,
+    /// The configuration it runs with.
+    pub config: Config,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     // Last: the database goes after the server has stopped.
     pub database: TestDatabase,
@@ -46,25 +50,77 @@ pub async fn spawn_app() -> TestApp {
 
 /// Spawns the app with configuration changes (admin JWTs, say).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-    let database = TestDatabase::new().await;
+    spawn_app_on(TestDatabase::new().await, configure).await
+}
+
+/// Spawns the app on a database the test made, with configuration changes.
+pub async fn spawn_app_on(database: TestDatabase, configure: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(database.url());
     configure(&mut config);
     let (db, statements) = muster::db::connect(database.url(), config.database_settings()).await.expect("connect");
     muster::db::migrate(&db).await.expect("migrate");
+    let token = create_org(&db, "acme", "Acme Corp").await;
+    start(Parts { database, config, db, statements, token }).await
+}
+
+/// What an app is started from: its database (migrated, with `acme`), configuration and
+/// connection, and `acme`'s admin token.
+pub struct Parts {
+    pub database: TestDatabase,
+    pub config: Config,
+    pub db: DatabaseConnection,
+    pub statements: StatementCounter,
+    pub token: String,
+}
+
+/// Starts an app from its parts (a test that needs a connection of its own kind, say).
+pub async fn start(parts: Parts) -> TestApp {
+    let Parts { database, mut config, db, statements, token } = parts;
     let clock = Clock::default();
     // Bound first: links and SSO redirects need the public URL, which needs the port.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().unwrap());
     config.public_url = address.clone();
-    let app = Application::build_with(config, db.clone(), statements.clone(), clock.clone(), listener)
+    let app = Application::build_with(config.clone(), db.clone(), statements.clone(), clock.clone(), listener)
         .await
         .expect("build app");
+    let metrics = app.metrics_address().map(|address| format!("http://{address}"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    let token = create_org(&db, "acme", "Acme Corp").await;
-    TestApp { address, client: reqwest::Client::new(), token, db, clock, statements, shutdown: Some(stop), database }
+    let client = reqwest::Client::new();
+    TestApp { address, metrics, client, token, db, clock, statements, config, shutdown: Some(stop), database }
+}
+
+/// Another node of an app: its own pool, listener and caches, on the same database, with the
+/// same configuration (its public URL too, as behind a load balancer) and the same clock.
+pub struct Node {
+    pub address: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Node {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+}
+
+impl TestApp {
+    pub async fn another_node(&self) -> Node {
+        let (db, statements) =
+            muster::db::connect(self.database.url(), self.config.database_settings()).await.expect("connect");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let app = Application::build_with(self.config.clone(), db, statements, self.clock.clone(), listener)
+            .await
+            .expect("build node");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        Node { address, _shutdown: stop }
+    }
 }
 
 impl TestApp {

@@ -14,28 +14,34 @@ pub enum TestDatabase {
 impl TestDatabase {
     pub async fn new() -> Self {
         match std::env::var("MUSTER_TEST_POSTGRES_URL").ok().filter(|url| !url.is_empty()) {
-            Some(server) => {
-                let server = server.trim_end_matches('/').to_owned();
-                static NEXT: AtomicU64 = AtomicU64::new(0);
-                let name = format!(
-                    "muster_test_{}_{}_{}",
-                    std::process::id(),
-                    NEXT.fetch_add(1, Ordering::Relaxed),
-                    uuid::Uuid::new_v4().simple()
-                );
-                let admin_url = format!("{server}/postgres");
-                let admin = sea_orm::Database::connect(&admin_url).await.expect("PostgreSQL for tests");
-                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
-                admin.close().await.ok();
-                let url = format!("{server}/{name}");
-                Self::Postgres { admin_url, name, url }
-            }
-            None => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("muster.db").display());
-                Self::Sqlite { _dir: dir, url }
-            }
+            Some(server) => Self::on_server(&server).await,
+            None => Self::sqlite(),
         }
+    }
+
+    /// A fresh SQLite file.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("muster.db").display());
+        Self::Sqlite { _dir: dir, url }
+    }
+
+    /// A fresh database on the PostgreSQL server at `server` (`postgres://user@host:port`).
+    pub async fn on_server(server: &str) -> Self {
+        let server = server.trim_end_matches('/').to_owned();
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "muster_test_{}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            uuid::Uuid::new_v4().simple()
+        );
+        let admin_url = format!("{server}/postgres");
+        let admin = sea_orm::Database::connect(&admin_url).await.expect("PostgreSQL for tests");
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+        admin.close().await.ok();
+        let url = format!("{server}/{name}");
+        Self::Postgres { admin_url, name, url }
     }
 
     pub fn url(&self) -> &str {

@@ -1,0 +1,90 @@
+//! `muster bench invitations`: times a sheet of N rows through `POST /invitations/links`,
+//! end to end (upload, reading, checks, issuing, the links sheet back), on a fresh database
+//! seeded with N members. Prints rows per second and peak memory.
+
+use std::time::Instant;
+
+use crate::{Application, Config, clock::Clock, db};
+
+use super::{FreshDatabase, mb, memory_mb, reset_peak_memory, seed};
+
+#[derive(Debug, clap::Args)]
+pub struct InvitationsArgs {
+    /// Members seeded and rows in the sheet.
+    #[arg(long, default_value_t = 100_000)]
+    pub rows: usize,
+    /// A PostgreSQL server (`postgres://user@host:port`) to run on, in a fresh database made
+    /// and dropped for the run. Default: a fresh SQLite file.
+    #[arg(long)]
+    pub postgres: Option<String>,
+}
+
+pub async fn run(args: InvitationsArgs) -> anyhow::Result<()> {
+    let database = FreshDatabase::create(args.postgres.as_deref()).await?;
+    let result = measure(&args, &database).await;
+    database.remove().await;
+    result
+}
+
+async fn measure(args: &InvitationsArgs, database: &FreshDatabase) -> anyhow::Result<()> {
+    let backend = database.backend();
+    let (conn, statements) = db::connect(&database.url, db::Settings::default()).await?;
+    db::migrate(&conn).await?;
+    let clock = Clock::default();
+    let seeding = Instant::now();
+    let seeded = seed::organization(&conn, "bench", args.rows, clock.now()).await?;
+    // No autovacuum of the fresh rows starts during the measurement.
+    database.settle(&conn).await?;
+    eprintln!("seeded {} members on {backend} in {:.1} s", args.rows, seeding.elapsed().as_secs_f64());
+    let sheet = seeded.sheet(0..args.rows);
+    let sheet_bytes = sheet.len();
+
+    let mut config = Config::defaults();
+    config.database_url = Some(database.url.clone());
+    config.listen = "127.0.0.1:0".parse()?;
+
+    let listener = crate::app::bind(&config).await?;
+    let app = Application::build_with(config, conn, statements.clone(), clock, listener).await?;
+    let address = app.address();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+
+    reset_peak_memory();
+    let resident_before = memory_mb("self", "VmRSS:");
+    let before_statements = statements.get();
+    let started = Instant::now();
+    let response = reqwest::Client::new()
+        .post(format!("http://{address}/invitations/links?fileName=bench.csv"))
+        .bearer_auth(&seeded.token)
+        .body(sheet.into_bytes())
+        .send()
+        .await?;
+    let status = response.status();
+    let body = response.bytes().await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let statements_used = statements.get() - before_statements;
+    let _ = stop.send(());
+    let _ = server.await;
+    anyhow::ensure!(
+        status == 200,
+        "the sheet was refused ({status}): {}",
+        String::from_utf8_lossy(&body[..body.len().min(2000)])
+    );
+    let links = body.split(|b| *b == b'\n').filter(|line| !line.is_empty()).count() - 1;
+    anyhow::ensure!(links == args.rows, "expected {} links, got {links}", args.rows);
+
+    println!("database          {backend}");
+    println!("rows issued       {}", args.rows);
+    println!("sheet             {:.1} MB in, {:.1} MB out", sheet_bytes as f64 / 1e6, body.len() as f64 / 1e6);
+    println!("end to end        {elapsed:.2} s");
+    println!("throughput        {:.0} rows/s", args.rows as f64 / elapsed);
+    println!("SQL statements    {statements_used}");
+    println!(
+        "peak memory       {} (process, during the request; {} resident before it)",
+        mb(memory_mb("self", "VmHWM:")),
+        mb(resident_before)
+    );
+    Ok(())
+}
