@@ -32,8 +32,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let (db, statements) = db::connect(&config.database_url(), config.database_settings()).await?;
-        db::migrate(&db).await?;
+        let (db, statements) = db::connect_migrated(&config.database_url(), config.database_settings()).await?;
         let listener = bind(&config).await?;
         Self::build_with(config, db, statements, Clock::default(), listener).await
     }

@@ -65,6 +65,9 @@ pub enum BenchAction {
     /// Drives the members page from many connections for a minute; prints throughput,
     /// latency, errors and the server's memory.
     Load(crate::bench::LoadArgs),
+    /// Times every shape of the members page (single client and under load), optionally
+    /// against another muster binary.
+    Members(crate::bench::MembersArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +186,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { demo } => serve(config, demo).await,
         Command::Bench { action: BenchAction::Invitations(args) } => crate::bench::invitations::run(args).await,
         Command::Bench { action: BenchAction::Load(args) } => crate::bench::load::run(args).await,
+        Command::Bench { action: BenchAction::Members(args) } => crate::bench::members::run(args).await,
     }
 }
 
@@ -202,14 +206,11 @@ fn operator() -> String {
 }
 
 async fn connect_and_migrate(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    let db = connect(config).await?;
-    db::migrate(&db).await?;
-    Ok(db)
+    Ok(db::connect_migrated(&config.database_url(), config.database_settings()).await?.0)
 }
 
 async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
-    let (db, statements) = db::connect(&config.database_url(), config.database_settings()).await?;
-    db::migrate(&db).await?;
+    let (db, statements) = db::connect_migrated(&config.database_url(), config.database_settings()).await?;
     let clock = Clock::default();
     if let Some(token) = bootstrap(&db, &clock).await? {
         println!("Created the organization `default`. Its admin token, shown this once:\n\n    {}\n", token.reveal());

@@ -12,7 +12,8 @@ use std::{
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ColumnTrait, ConnectOptions, Database, DatabaseConnection, DbBackend,
+    ColumnTrait, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
     sea_query::{BinOper, Expr, LikeExpr, SimpleExpr},
     sqlx::{
         self,
@@ -44,6 +45,16 @@ pub async fn long_statements(txn: &impl sea_orm::ConnectionTrait) -> Result<(), 
         txn.execute_unprepared(&sql).await?;
     }
     Ok(())
+}
+
+/// Begins a transaction that writes. On SQLite it takes the file's write lock at `BEGIN`
+/// (`IMMEDIATE`), waiting up to the lock timeout for another writer: a deferred transaction
+/// that read first could not wait at its first write (its snapshot would be stale) and would
+/// fail at once with "database is locked" whenever two admins write together.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+    let immediate = db.get_database_backend() == DbBackend::Sqlite;
+    let mode = immediate.then_some(SqliteTransactionMode::Immediate);
+    db.begin_with_options(TransactionOptions { sqlite_transaction_mode: mode, ..Default::default() }).await
 }
 
 /// How to connect: the pool's size, which statements count as slow, how long a SQLite writer
@@ -210,8 +221,21 @@ impl Availability {
 }
 
 /// Applies the migrations not yet applied.
-pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("applying migrations")
+///
+/// On a connection of its own, closed after: SQLite connections that were open while a
+/// migration changed a table's columns could answer rows of the old shape (seen with
+/// `ALTER TABLE … ADD COLUMN` under load), so the pool that serves is opened afterwards.
+pub async fn migrate(url: &str, settings: Settings) -> anyhow::Result<()> {
+    let (db, _) = connect(url, Settings { max_connections: 1, ..settings }).await?;
+    let applied = Migrator::up(&db, None).await.context("applying migrations");
+    db.close().await.ok();
+    applied
+}
+
+/// Applies the pending migrations, then connects the pool that serves.
+pub async fn connect_migrated(url: &str, settings: Settings) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+    migrate(url, settings).await?;
+    connect(url, settings).await
 }
 
 /// A database URL fit for a log line: the password replaced.

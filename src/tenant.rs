@@ -3,7 +3,9 @@
 //! tenant-owned rows starts from one of its methods, already filtered by its organization. An
 //! id that belongs to another organization therefore behaves exactly like an unknown id.
 
-use entity::{audit_event, invitation, invitation_batch, member, organization, role, sso_domain, sso_provider};
+use entity::{
+    audit_event, invitation, invitation_batch, member, member_count, organization, role, sso_domain, sso_provider,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
 use crate::{AppError, Result, domain::PublicId};
@@ -29,6 +31,7 @@ macro_rules! scoped {
 
 scoped! {
     members => member;
+    member_counts => member_count;
     roles => role;
     invitations => invitation;
     invitation_batches => invitation_batch;

@@ -7,6 +7,7 @@ pub mod invitation;
 pub mod invitation_batch;
 pub mod invitation_state;
 pub mod member;
+pub mod member_count;
 pub mod member_role;
 pub mod organization;
 pub mod rate_limit;

@@ -13,6 +13,8 @@ pub struct Model {
     pub name_key: String,
     pub description: Option<String>,
     pub created_at: ChronoDateTimeUtc,
+    /// How many members hold the role: kept by the database's triggers on `member_roles`.
+    pub member_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

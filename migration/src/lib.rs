@@ -9,6 +9,7 @@ mod m20261130_000003_create_identity;
 mod m20261130_000004_bulk_issue;
 mod m20261201_000005_hardening;
 mod m20261201_000006_provider_kinds;
+mod m20261201_000007_member_pages;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_bulk_issue::Migration),
             Box::new(m20261201_000005_hardening::Migration),
             Box::new(m20261201_000006_provider_kinds::Migration),
+            Box::new(m20261201_000007_member_pages::Migration),
         ]
     }
 }

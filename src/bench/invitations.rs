@@ -1,6 +1,9 @@
 //! `muster bench invitations`: times a sheet of N rows through `POST /invitations/links`,
 //! end to end (upload, reading, checks, issuing, the links sheet back), on a fresh database
-//! seeded with N members. Prints rows per second and peak memory.
+//! seeded with N members: at once, as an admin who imports the organization and then uploads
+//! its sheet (the database has no statistics on the new rows yet), or after `ANALYZE` with
+//! `--analyze`. Prints rows per second and peak memory, and the ratio to the floor: the same
+//! rows written into bare tables the cheapest way the database has ([`super::floor`]).
 
 use std::time::Instant;
 
@@ -17,6 +20,10 @@ pub struct InvitationsArgs {
     /// and dropped for the run. Default: a fresh SQLite file.
     #[arg(long)]
     pub postgres: Option<String>,
+    /// Analyze (and on PostgreSQL vacuum) the seeded tables before the sheet, as a database
+    /// some time after its import would be.
+    #[arg(long)]
+    pub analyze: bool,
 }
 
 pub async fn run(args: InvitationsArgs) -> anyhow::Result<()> {
@@ -28,13 +35,14 @@ pub async fn run(args: InvitationsArgs) -> anyhow::Result<()> {
 
 async fn measure(args: &InvitationsArgs, database: &FreshDatabase) -> anyhow::Result<()> {
     let backend = database.backend();
-    let (conn, statements) = db::connect(&database.url, db::Settings::default()).await?;
-    db::migrate(&conn).await?;
+    let (conn, statements) = db::connect_migrated(&database.url, db::Settings::default()).await?;
+    let floor_conn = conn.clone();
     let clock = Clock::default();
     let seeding = Instant::now();
     let seeded = seed::organization(&conn, "bench", args.rows, clock.now()).await?;
-    // No autovacuum of the fresh rows starts during the measurement.
-    database.settle(&conn).await?;
+    if args.analyze {
+        database.settle(&conn).await?;
+    }
     eprintln!("seeded {} members on {backend} in {:.1} s", args.rows, seeding.elapsed().as_secs_f64());
     let sheet = seeded.sheet(0..args.rows);
     let sheet_bytes = sheet.len();
@@ -75,12 +83,20 @@ async fn measure(args: &InvitationsArgs, database: &FreshDatabase) -> anyhow::Re
     let links = body.split(|b| *b == b'\n').filter(|line| !line.is_empty()).count() - 1;
     anyhow::ensure!(links == args.rows, "expected {} links, got {links}", args.rows);
 
-    println!("database          {backend}");
+    let floor = super::floor::measure(&floor_conn, args.rows).await?;
+    let statistics = if args.analyze { "analyzed after seeding" } else { "fresh: no statistics on the new rows" };
+    println!("database          {backend} ({statistics})");
     println!("rows issued       {}", args.rows);
     println!("sheet             {:.1} MB in, {:.1} MB out", sheet_bytes as f64 / 1e6, body.len() as f64 / 1e6);
     println!("end to end        {elapsed:.2} s");
     println!("throughput        {:.0} rows/s", args.rows as f64 / elapsed);
     println!("SQL statements    {statements_used}");
+    let floor_how = if backend == "PostgreSQL" { "COPY" } else { "INSERT … SELECT made by the engine" };
+    println!(
+        "floor             {:.2} s ({floor_how} of the same rows into bare tables): {:.1}× the floor",
+        floor.as_secs_f64(),
+        elapsed / floor.as_secs_f64()
+    );
     println!(
         "peak memory       {} (process, during the request; {} resident before it)",
         mb(memory_mb("self", "VmHWM:")),

@@ -7,18 +7,20 @@
 //! marks. Loopback only, bounded in time and connections.
 
 use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use anyhow::Context as _;
 use serde_json::{Value, json};
 
 use crate::{clock::Clock, db};
 
-use super::{FreshDatabase, mb, memory_mb, seed};
+use super::{
+    FreshDatabase,
+    api::{Api, invite_some},
+    mb, memory_mb, seed,
+    server::Server,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct LoadArgs {
@@ -56,13 +58,11 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
 }
 
 async fn measure(args: &LoadArgs, database: &FreshDatabase) -> anyhow::Result<()> {
-    let (conn, _) = db::connect(&database.url, db::Settings::default()).await?;
-    db::migrate(&conn).await?;
+    let (conn, _) = db::connect_migrated(&database.url, db::Settings::default()).await?;
     let started = Instant::now();
     let seeded = seed::organization(&conn, "bench", args.members, Clock::default().now()).await?;
-    let server = Server::start(&database.url)?;
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
-    let api = Api { client: client.clone(), address: server.address.clone(), token: seeded.token.clone() };
+    let server = Server::start(&std::env::current_exe()?, &database.url)?;
+    let api = Api::new(&server.address, &seeded.token)?;
     let states = invite_some(&api, &seeded).await?;
     database.settle(&conn).await?;
     eprintln!(
@@ -94,94 +94,6 @@ async fn measure(args: &LoadArgs, database: &FreshDatabase) -> anyhow::Result<()
         println!("memory            {:+.1} % from the 15 s mark to the end", (end - mark) / mark * 100.0);
     }
     Ok(())
-}
-
-/// Invitations in several states, made through the API as admins and invitees make them.
-async fn invite_some(api: &Api, seeded: &seed::Seeded) -> anyhow::Result<String> {
-    let members = seeded.member_ids.len();
-    let invited = members * 6 / 10;
-    let sheet = seeded.sheet(0..invited);
-    let response = api
-        .client
-        .post(format!("{}/invitations/links?fileName=load.csv", api.address))
-        .bearer_auth(&api.token)
-        .body(sheet)
-        .send()
-        .await?;
-    anyhow::ensure!(response.status() == 200, "the seed sheet was refused: {}", response.text().await?);
-    let links = response.text().await?;
-    let tokens: Vec<String> = links
-        .lines()
-        .skip(1)
-        .filter_map(|line| line.split("/invite/").nth(1))
-        .map(|rest| rest.split('"').next().unwrap_or(rest).to_owned())
-        .collect();
-    let accepted = &tokens[..members / 5];
-    let accept = "mutation($t: String!) { acceptInvitation(token: $t) { memberId } }";
-    api.each(accepted, 32, |token| (accept, json!({ "t": token })), false).await?;
-    let revoked = pending_invitation_ids(api, members * 3 / 100).await?;
-    let revoke = "mutation($id: ID!) { revokeInvitation(id: $id) { id } }";
-    api.each(&revoked, 32, |id| (revoke, json!({ "id": id })), true).await?;
-    Ok(format!("{invited} invited, {} accepted, {} revoked", accepted.len(), revoked.len()))
-}
-
-async fn pending_invitation_ids(api: &Api, count: usize) -> anyhow::Result<Vec<String>> {
-    let query = "query($after: String) { members(first: 100, after: $after, filter: { invitationStatus: [PENDING] }) {
-        nodes { latestInvitation { id } } pageInfo { endCursor } } }";
-    let mut ids = Vec::with_capacity(count);
-    let mut after = Value::Null;
-    while ids.len() < count {
-        let data = api.query(query, json!({ "after": after }), true).await?;
-        let page = &data["members"];
-        let nodes = page["nodes"].as_array().context("a members page")?;
-        anyhow::ensure!(!nodes.is_empty(), "fewer pending invitations than {count}");
-        ids.extend(nodes.iter().filter_map(|node| node["latestInvitation"]["id"].as_str().map(str::to_owned)));
-        after = page["pageInfo"]["endCursor"].clone();
-    }
-    ids.truncate(count);
-    Ok(ids)
-}
-
-#[derive(Clone)]
-struct Api {
-    client: reqwest::Client,
-    address: String,
-    token: String,
-}
-
-impl Api {
-    async fn query(&self, query: &str, variables: Value, admin: bool) -> anyhow::Result<Value> {
-        let mut request = self
-            .client
-            .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }));
-        if admin {
-            request = request.bearer_auth(&self.token);
-        }
-        let body: Value = request.send().await?.json().await?;
-        anyhow::ensure!(body.get("errors").is_none(), "{}", body["errors"]);
-        Ok(body["data"].clone())
-    }
-
-    /// Runs one operation per item, `width` at a time.
-    async fn each(
-        &self,
-        items: &[String],
-        width: usize,
-        operation: impl Fn(&str) -> (&'static str, Value),
-        admin: bool,
-    ) -> anyhow::Result<()> {
-        for chunk in items.chunks(width) {
-            let calls = chunk.iter().map(|item| {
-                let (query, variables) = operation(item);
-                self.query(query, variables, admin)
-            });
-            for result in futures::future::join_all(calls).await {
-                result?;
-            }
-        }
-        Ok(())
-    }
 }
 
 struct Run {
@@ -264,47 +176,5 @@ impl Figures {
             self.errors,
             mb(memory)
         )
-    }
-}
-
-/// `muster serve` in a process of its own, so that its memory is its own; killed when dropped.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Server {
-    fn start(database_url: &str) -> anyhow::Result<Self> {
-        let mut child = Command::new(std::env::current_exe()?)
-            .arg("serve")
-            .env("MUSTER_DATABASE_URL", database_url)
-            .env("MUSTER_LISTEN", "127.0.0.1:0")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .context("starting muster serve")?;
-        let stdout = child.stdout.take().context("its output")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let address = loop {
-            let Some(line) = lines.next() else { anyhow::bail!("muster serve stopped before it listened") };
-            if let Some(rest) = line?.strip_prefix("muster is serving GraphiQL at ") {
-                break rest.trim_end_matches("/graphql").to_owned();
-            }
-        };
-        // Its output is read to the end, so that it never waits on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Ok(Self { child, address })
-    }
-
-    fn pid(&self) -> String {
-        self.child.id().to_string()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -3,19 +3,27 @@
 //! - `muster bench invitations`: one sheet of N rows through `POST /invitations/links`, end
 //!   to end ([`invitations`]);
 //! - `muster bench load`: a minute of admins paging through members at 64 connections against
-//!   a separate muster process, with its memory over time ([`load`]).
+//!   a separate muster process, with its memory over time ([`load`]);
+//! - `muster bench members`: every members page shape, single client and under load, against
+//!   another build when asked ([`members`]).
 //!
-//! [`seed`] fills the organization both start from.
+//! [`seed`] fills an organization through the services, [`api`] through the API (any build);
+//! [`server`] runs a muster binary in a process of its own.
 
+pub mod api;
+pub mod floor;
 pub mod invitations;
 pub mod load;
+pub mod members;
 pub mod seed;
+pub mod server;
 
 use anyhow::Context as _;
 use sea_orm::ConnectionTrait;
 
 pub use invitations::InvitationsArgs;
 pub use load::LoadArgs;
+pub use members::MembersArgs;
 
 /// A database made for one run, and removed after it.
 pub struct FreshDatabase {

@@ -37,20 +37,15 @@ pub async fn organization(
     for name in ["Manager", "Team Member", "Viewer"] {
         role_ids.push(roles::create(conn, &tenant, RoleName::parse(name)?, None, now).await?.public_id);
     }
-    let languages = LANGUAGES.map(|tag| Language::parse_tag(tag).expect("a valid tag"));
     let mut member_ids = Vec::with_capacity(members);
     for start in (0..members).step_by(MEMBERS_PER_CALL) {
         let news = (start..(start + MEMBERS_PER_CALL).min(members))
             .map(|i| {
-                let mut roles = vec![role_ids[i % 3].clone()];
-                if i % 4 == 0 {
-                    roles.push(role_ids[(i + 1) % 3].clone());
-                }
                 Ok(NewMember {
                     email: Email::parse(&Seeded::email(i))?,
                     name: Some(DisplayName::parse(&format!("Member {i}"))?),
-                    language: languages[i % languages.len()].clone(),
-                    role_ids: roles,
+                    language: Language::parse_tag(Seeded::language(i))?,
+                    role_ids: Seeded::roles_of(i, &role_ids),
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
@@ -65,6 +60,19 @@ impl Seeded {
         format!("member{i}@bench.example")
     }
 
+    pub fn language(i: usize) -> &'static str {
+        LANGUAGES[i % LANGUAGES.len()]
+    }
+
+    /// One role each, a second for every fourth member.
+    pub fn roles_of(i: usize, role_ids: &[String]) -> Vec<String> {
+        let mut roles = vec![role_ids[i % role_ids.len()].clone()];
+        if i.is_multiple_of(4) {
+            roles.push(role_ids[(i + 1) % role_ids.len()].clone());
+        }
+        roles
+    }
+
     /// A sheet inviting the members `range`, with two roles each.
     pub fn sheet(&self, range: std::ops::Range<usize>) -> String {
         let mut sheet = String::from("Team Member ID,Email,Language,Role IDs\r\n");
@@ -72,7 +80,7 @@ impl Seeded {
             let (first, second) = (&self.role_ids[i % 3], &self.role_ids[(i + 1) % 3]);
             let id = &self.member_ids[i];
             let email = Self::email(i);
-            let language = LANGUAGES[i % LANGUAGES.len()];
+            let language = Self::language(i);
             sheet.push_str(&format!("{id},{email},{language},\"{first},{second}\"\r\n"));
         }
         sheet

@@ -44,10 +44,6 @@ tenant_loader!(
     MemberRolesLoader => Vec<role::Model>, |db, tenant, keys| members::roles_of(db, tenant, keys)
 );
 tenant_loader!(
-    /// How many members hold each role, by role row id.
-    RoleMemberCountLoader => i64, |db, tenant, keys| roles::member_counts(db, tenant, keys)
-);
-tenant_loader!(
     /// The newest invitation of members, by member row id.
     LatestInvitationLoader => invitation::Model, |db, tenant, keys| list::latest_of_members(db, tenant, keys)
 );
@@ -69,7 +65,6 @@ type Cached<T> = DataLoader<T, HashMapCache>;
 /// An admin request's loaders, each caching what it loaded for the rest of the request.
 pub struct Loaders {
     pub member_roles: Cached<MemberRolesLoader>,
-    pub role_member_counts: Cached<RoleMemberCountLoader>,
     pub latest_invitations: Cached<LatestInvitationLoader>,
     pub roles: Cached<RoleLoader>,
     pub members: Cached<MemberLoader>,
@@ -84,7 +79,6 @@ impl Loaders {
         let db = db.clone();
         Self {
             member_roles: cached(MemberRolesLoader { db: db.clone(), tenant }),
-            role_member_counts: cached(RoleMemberCountLoader { db: db.clone(), tenant }),
             latest_invitations: cached(LatestInvitationLoader { db: db.clone(), tenant }),
             roles: cached(RoleLoader { db: db.clone(), tenant }),
             members: cached(MemberLoader { db: db.clone(), tenant }),
@@ -93,35 +87,48 @@ impl Loaders {
     }
 }
 
-/// Loads the roles of a page of members (and, when asked for, those roles' member counts and
-/// the members' latest invitations) into the request's loaders, if the query selects them.
-pub async fn prime_member_page(ctx: &Context<'_>, tenant: &Tenant, member_ids: &[i64]) -> crate::Result<()> {
-    if member_ids.is_empty() {
+/// What the members page statement should carry, from what the query selects.
+pub fn member_page_parts(ctx: &Context<'_>) -> members::PageParts {
+    let look = ctx.look_ahead();
+    let node = [look.field("nodes"), look.field("edges").field("node")];
+    members::PageParts {
+        total: look.field("totalCount").exists(),
+        role_ids: node.iter().any(|field| field.field("roles").exists()),
+    }
+}
+
+/// Loads what a page of members shows into the request's loaders, each in one statement for
+/// the whole page: the roles (their ids came with the page); the members' latest invitations,
+/// when asked for.
+pub async fn prime_member_page(
+    ctx: &Context<'_>,
+    tenant: &Tenant,
+    page: &mut members::MemberPage,
+) -> crate::Result<()> {
+    if page.members.is_empty() {
         return Ok(());
     }
     let look = ctx.look_ahead();
     let node = [look.field("nodes"), look.field("edges").field("node")];
     let loaders = ctx.loaders()?;
-    let roles = [node[0].field("roles"), node[1].field("roles")];
-    if roles.iter().any(|field| field.exists()) {
-        let mut by_member = members::roles_of(ctx.db(), tenant, member_ids).await?;
-        let mut role_ids: Vec<i64> = by_member.values().flatten().map(|role| role.id).collect();
-        role_ids.sort_unstable();
-        role_ids.dedup();
+    if let Some(role_ids) = page.role_ids.take() {
+        let mut wanted: Vec<i64> = role_ids.values().flatten().copied().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let roles = roles::by_ids(ctx.db(), tenant, &wanted).await?;
         // Members without roles are cached too, as empty lists, so that nobody asks again.
-        let page: Vec<(i64, Vec<role::Model>)> =
-            member_ids.iter().map(|id| (*id, by_member.remove(id).unwrap_or_default())).collect();
-        loaders.member_roles.feed_many(page).await;
-        if roles.iter().any(|field| field.field("memberCount").exists()) && !role_ids.is_empty() {
-            let counts = roles::member_counts(ctx.db(), tenant, &role_ids).await?;
-            loaders
-                .role_member_counts
-                .feed_many(role_ids.iter().map(|id| (*id, counts.get(id).copied().unwrap_or(0))))
-                .await;
-        }
+        let of_member = |id: &i64| {
+            let mut held: Vec<role::Model> =
+                role_ids.get(id).into_iter().flatten().filter_map(|role| roles.get(role).cloned()).collect();
+            held.sort_by(|a, b| (&a.name_key, a.id).cmp(&(&b.name_key, b.id)));
+            held
+        };
+        let member_ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
+        loaders.member_roles.feed_many(member_ids.iter().map(|id| (*id, of_member(id)))).await;
     }
     if node.iter().any(|field| field.field("latestInvitation").exists()) {
-        let latest = list::latest_of_members(ctx.db(), tenant, member_ids).await?;
+        let member_ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
+        let latest = list::latest_of_members(ctx.db(), tenant, &member_ids).await?;
         loaders.latest_invitations.feed_many(latest).await;
     }
     Ok(())

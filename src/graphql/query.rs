@@ -58,10 +58,10 @@ impl Query {
         let order: members::MemberOrder = order_by.unwrap_or_default().into();
         let after = after.map(|text| order.decode_cursor(&text)).transpose()?;
         let now = ctx.now();
-        let page = members::page(ctx.db(), &tenant, &filter, order, first, after.as_ref(), now).await?;
-        let ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
-        loaders::prime_member_page(ctx, &tenant, &ids).await?;
-        let fields = MemberConnectionFields { tenant, filter, now };
+        let parts = loaders::member_page_parts(ctx);
+        let mut page = members::page(ctx.db(), &tenant, &filter, order, first, after.as_ref(), parts, now).await?;
+        loaders::prime_member_page(ctx, &tenant, &mut page).await?;
+        let fields = MemberConnectionFields { tenant, filter, now, total: page.total };
         Ok(MemberConnection(Page::new(page.members, after.is_some(), page.has_next_page, fields, |member| {
             (order.cursor_of(&member).encode(), Member(member))
         })))

@@ -14,7 +14,7 @@ use openidconnect::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use super::{
@@ -130,7 +130,7 @@ pub async fn configure(
     let issuer_error = |err| AppError::bad_input("input.issuerUrl", err);
     let metadata = oidc::discover(fetcher, &settings.issuer).await.map_err(issuer_error)?;
     let keys = oidc::fetch_keys(fetcher, metadata.jwks_uri()).await.map_err(issuer_error)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let provider = store(&txn, &caller.tenant, &settings, sealer, (&metadata, &keys), now).await?;
     let domains = store_domains(&txn, &caller.tenant, &provider, &settings.domains).await?;
     txn.commit().await?;

@@ -6,9 +6,7 @@
 use chrono::{DateTime, Utc};
 use entity::{InvitationState, invitation, member, member_role, organization, sso_provider};
 use openidconnect::url::Url;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
 use super::list;
 use crate::{
@@ -356,7 +354,7 @@ async fn complete(
     identity: Option<SsoIdentity>,
     now: DateTime<Utc>,
 ) -> Result<Option<member::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let marked = invitation::Entity::update_many()
         .col_expr(invitation::Column::Status, Expr::value(InvitationState::Accepted))
         .col_expr(invitation::Column::AcceptedAt, Expr::value(now))

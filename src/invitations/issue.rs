@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use entity::{InvitationState, RoleIds, invitation, invitation_batch};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Set,
-    Statement, TransactionTrait, Value, sea_query::Expr,
+    Statement, Value, sea_query::Expr,
 };
 
 use super::rules::Candidate;
@@ -171,7 +171,7 @@ async fn issue_once(
     token_hashes: &[String],
 ) -> Result<(Option<invitation_batch::Model>, Vec<String>)> {
     let now = request.issued_at;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     crate::db::long_statements(&txn).await?;
     // Only members who held a pending link when checked can hold one now: a member's state
     // follows their latest invitation. One invited meanwhile by another request makes the

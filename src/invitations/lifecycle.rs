@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{InvitationState, invitation, member};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-    sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
 };
 
 use super::{
@@ -126,7 +125,7 @@ pub async fn revoke(
     now: DateTime<Utc>,
 ) -> Result<invitation::Model> {
     let tenant = &caller.tenant;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let found = tenant.invitation(&txn, id).await?;
     match found.status {
         InvitationState::Accepted => {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::DatabaseConnection;
 
-use super::{MemberFilter, MemberOrder, list};
+use super::{MemberFilter, MemberOrder, list, list::PageParts};
 use crate::{Result, domain::InvitationStatus, pagination::Cursor, sheets::CsvOut, tenant::Tenant};
 
 pub const HEADER: [&str; 8] =
@@ -45,7 +45,17 @@ impl Export {
 
     async fn write_page(&mut self) -> Result<()> {
         let order = MemberOrder::default();
-        let page = list::page(&self.db, &self.tenant, &self.filter, order, PAGE, self.after.as_ref(), self.now).await?;
+        let page = list::page(
+            &self.db,
+            &self.tenant,
+            &self.filter,
+            order,
+            PAGE,
+            self.after.as_ref(),
+            PageParts::default(),
+            self.now,
+        )
+        .await?;
         let ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
         let mut roles = list::roles_of(&self.db, &self.tenant, &ids).await?;
         for member in &page.members {

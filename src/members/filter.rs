@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{member, member_role, role};
 use sea_orm::{
     ColumnTrait, Condition, QueryFilter, QueryOrder, Select,
-    sea_query::{Expr, ExprTrait, Query},
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 
 use crate::{
@@ -48,6 +48,19 @@ impl MemberFilter {
         Ok(Self { statuses, role_ids, languages, search })
     }
 
+    /// The row ids of the tenant's roles this filter names.
+    pub fn role_row_ids(&self, tenant: &Tenant) -> SelectStatement {
+        Query::select()
+            .column((role::Entity, role::Column::Id))
+            .from(role::Entity)
+            .and_where(Expr::col((role::Entity, role::Column::OrganizationId)).eq(tenant.organization_id()))
+            .and_where(
+                Expr::col((role::Entity, role::Column::PublicId))
+                    .is_in(self.role_ids.iter().map(|id| id.as_str().to_owned())),
+            )
+            .to_owned()
+    }
+
     /// The tenant's members that pass this filter at time `now`.
     pub fn select(&self, tenant: &Tenant, now: DateTime<Utc>) -> Select<member::Entity> {
         let mut select = tenant.members();
@@ -56,21 +69,21 @@ impl MemberFilter {
             select = select.filter(statuses);
         }
         if !self.role_ids.is_empty() {
-            let holders = Query::select()
-                .column((member_role::Entity, member_role::Column::MemberId))
+            // EXISTS probes `member_roles`' key for each member in the page's order, where an
+            // IN (…) list of holders would first collect every holder of the roles.
+            let holds = Query::select()
+                .expr(Expr::val(1))
                 .from(member_role::Entity)
-                .inner_join(
-                    role::Entity,
-                    Expr::col((role::Entity, role::Column::Id))
-                        .equals((member_role::Entity, member_role::Column::RoleId)),
-                )
-                .and_where(Expr::col((role::Entity, role::Column::OrganizationId)).eq(tenant.organization_id()))
                 .and_where(
-                    Expr::col((role::Entity, role::Column::PublicId))
-                        .is_in(self.role_ids.iter().map(|id| id.as_str().to_owned())),
+                    Expr::col((member_role::Entity, member_role::Column::MemberId))
+                        .equals((member::Entity, member::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((member_role::Entity, member_role::Column::RoleId))
+                        .in_subquery(self.role_row_ids(tenant)),
                 )
                 .to_owned();
-            select = select.filter(member::Column::Id.in_subquery(holders));
+            select = select.filter(Expr::exists(holds));
         }
         if !self.languages.is_empty() {
             select =

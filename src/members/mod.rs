@@ -2,11 +2,13 @@
 //! Invitations (elsewhere) move their invitation state, through [`state::move_state`].
 //!
 //! - this file: creating (one or thousands at once), updating and deleting members;
-//! - [`list`]: pages, counts and the relations lists show (roles, members by row id);
+//! - [`list`]: pages (with their count and role ids) and the relations lists show;
+//! - [`count`]: how many members pass a filter, each kind from its cheapest source;
 //! - [`filter`]: which members a list or an export shows, and in which order;
 //! - [`state`]: the one function that moves a member's invitation state;
 //! - [`export`]: the members export's rows.
 
+pub mod count;
 pub mod export;
 pub mod filter;
 pub mod list;
@@ -18,11 +20,11 @@ use chrono::{DateTime, Utc};
 use entity::{InvitationState, member, member_role, role};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 
 pub use filter::{MemberFilter, MemberOrder, MemberOrderField, OrderDirection};
-pub use list::{MemberPage, by_ids, count, page, roles_of};
+pub use list::{MemberPage, PageParts, by_ids, count, page, roles_of};
 
 use crate::{
     AppError, Result,
@@ -107,7 +109,7 @@ pub async fn create_many(
         ));
     }
     let first_index = first_index_of_each_email(&news, &field_of)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let known_roles = known_roles(&txn, tenant, &news, &field_of).await?;
     refuse_taken_emails(&txn, tenant, &first_index, &field_of).await?;
     let mut created = Vec::with_capacity(news.len());
@@ -279,7 +281,7 @@ pub async fn update(
     changes: MemberChanges,
     now: DateTime<Utc>,
 ) -> Result<member::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let member = tenant.member(&txn, id).await?;
     let member_id = member.id;
     let new_roles = match &changes.role_ids {

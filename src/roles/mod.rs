@@ -4,15 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{member_role, role};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-    sea_query::{Expr, ExprTrait},
-};
+use entity::role;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, ModelTrait, QueryFilter, QueryOrder, Set};
 
 use crate::{
     AppError, Result,
+    db::in_json_list,
     domain::{PublicId, RoleName},
     error::is_public_id_collision,
     limits::DESCRIPTION_CHARS,
@@ -109,7 +106,7 @@ pub async fn by_ids(db: &impl ConnectionTrait, tenant: &Tenant, ids: &[i64]) -> 
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = tenant.roles().filter(role::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    let rows = tenant.roles().filter(in_json_list(db.get_database_backend(), role::Column::Id, ids)).all(db).await?;
     Ok(rows.into_iter().map(|role| (role.id, role)).collect())
 }
 
@@ -146,26 +143,4 @@ pub async fn resolve(
 
 fn quote_list(items: &[&str]) -> String {
     items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
-}
-
-#[derive(FromQueryResult)]
-struct RoleCount {
-    role_id: i64,
-    members: i64,
-}
-
-/// How many members hold each of the tenant's roles, in one statement.
-pub async fn member_counts(db: &impl ConnectionTrait, tenant: &Tenant, role_ids: &[i64]) -> Result<HashMap<i64, i64>> {
-    let rows = member_role::Entity::find()
-        .inner_join(role::Entity)
-        .filter(role::Column::OrganizationId.eq(tenant.organization_id()))
-        .select_only()
-        .column(member_role::Column::RoleId)
-        .column_as(Expr::col(member_role::Column::MemberId).count(), "members")
-        .filter(member_role::Column::RoleId.is_in(role_ids.iter().copied()))
-        .group_by(member_role::Column::RoleId)
-        .into_model::<RoleCount>()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|row| (row.role_id, row.members)).collect())
 }

@@ -3,11 +3,9 @@
 use std::collections::HashSet;
 
 use chrono::Duration;
-use entity::member;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_code, spawn_app};
+use crate::helpers::{TestApp, error_code, spawn_app, token_of};
 
 const PAGE: &str = "query($first: Int, $after: String, $order: MemberOrder, $filter: MemberFilter) {
   members(first: $first, after: $after, orderBy: $order, filter: $filter) {
@@ -105,13 +103,16 @@ async fn page_size_and_cursors_are_checked() {
     assert_eq!(error_code(&response), Some("BAD_USER_INPUT"), "a cursor of another ordering is refused");
 }
 
-/// Puts a member in an invitation state directly, as the invitation service will.
-async fn set_state(app: &TestApp, id: &str, state: &str, expires_in: Option<Duration>) {
-    let row = member::Entity::find().filter(member::Column::PublicId.eq(id)).one(&app.db).await.unwrap().unwrap();
-    let mut active: member::ActiveModel = row.into();
-    active.invitation_state = Set(sea_orm::ActiveEnum::try_from_value(&state.to_owned()).unwrap());
-    active.invitation_expires_at = Set(expires_in.map(|d| app.clock.now() + d));
-    active.update(&app.db).await.unwrap();
+/// Invites a member (granting `role`, for `days`), and returns the invitation's id and link.
+async fn invite(app: &TestApp, id: &str, role: &str, days: i32) -> (String, String) {
+    let data = app
+        .ok(
+            "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { link invitation { id } } }",
+            json!({ "input": { "memberId": id, "roleIds": [role], "expiresInDays": days } }),
+        )
+        .await;
+    let invited = &data["inviteMember"];
+    (invited["invitation"]["id"].as_str().unwrap().to_owned(), invited["link"].as_str().unwrap().to_owned())
 }
 
 async fn ids_for(app: &TestApp, filter: Value) -> Vec<String> {
@@ -139,10 +140,14 @@ async fn each_filter_alone_and_combined() {
     let carla = app.create_member("carla@silva.example", Some("Carla"), "fr", &[&manager, &viewer]).await;
     let dora = app.create_member("dora_100%@example.com", None, "en", &[]).await;
     let eva = app.create_member("eva@example.com", Some("Eva"), "en", &[]).await;
-    set_state(&app, &bruno, "pending", Some(Duration::days(3))).await;
-    set_state(&app, &carla, "pending", Some(Duration::days(1))).await;
-    set_state(&app, &dora, "accepted", None).await;
-    set_state(&app, &eva, "revoked", None).await;
+    // Each state as the services make it (the counts come from counters they keep).
+    let guest = app.create_role("Guest").await;
+    invite(&app, &bruno, &viewer, 3).await;
+    invite(&app, &carla, &manager, 1).await;
+    let (_, dora_link) = invite(&app, &dora, &guest, 7).await;
+    assert!(app.accept(&token_of(&dora_link)).await.get("errors").is_none());
+    let (eva_invitation, _) = invite(&app, &eva, &guest, 7).await;
+    app.ok("mutation($id: ID!) { revokeInvitation(id: $id) { id } }", json!({ "id": eva_invitation })).await;
 
     let status = |s: &[&str]| json!({ "invitationStatus": s });
     assert_eq!(ids_for(&app, status(&["NOT_INVITED"])).await, sorted(&[&ana]));
@@ -180,4 +185,42 @@ async fn each_filter_alone_and_combined() {
 
     let response = app.gql(PAGE, json!({ "filter": { "languages": ["not a tag"] } })).await;
     assert_eq!(error_code(&response), Some("BAD_USER_INPUT"));
+}
+
+#[tokio::test]
+async fn counts_stay_exact_through_every_change() {
+    let app = spawn_app().await;
+    let role = app.create_role("Manager").await;
+    let ids = app.create_members(12, &[&role]).await;
+    let statuses = ["NOT_INVITED", "PENDING", "EXPIRED", "ACCEPTED", "REVOKED"];
+    let check = |when: &'static str| {
+        let app = &app;
+        async move {
+            let mut total = 0;
+            for status in statuses {
+                total += ids_for(app, json!({ "invitationStatus": [status] })).await.len();
+            }
+            assert_eq!(total, ids_for(app, json!({})).await.len(), "{when}: the statuses add up to everyone");
+        }
+    };
+    check("created").await;
+    let (_, first) = invite(&app, &ids[0], &role, 1).await;
+    let (second, _) = invite(&app, &ids[1], &role, 7).await;
+    invite(&app, &ids[2], &role, 7).await;
+    invite(&app, &ids[2], &role, 7).await;
+    check("invited, one twice").await;
+    assert!(app.accept(&token_of(&first)).await.get("errors").is_none());
+    app.ok("mutation($id: ID!) { revokeInvitation(id: $id) { id } }", json!({ "id": second })).await;
+    check("accepted and revoked").await;
+    let sheet: String = (3..9).map(|i| format!("{},user{i:05}@example.com,en,{role}\r\n", ids[i])).collect();
+    let response = app.post_sheet(format!("Team Member ID,Email,Language,Role IDs\r\n{sheet}").into_bytes(), "").await;
+    assert_eq!(response.status(), 200);
+    check("a sheet").await;
+    for id in [&ids[0], &ids[3], &ids[11]] {
+        app.ok("mutation($id: ID!) { deleteMember(id: $id) }", json!({ "id": id })).await;
+    }
+    check("deleted").await;
+    app.clock.advance(Duration::days(10));
+    check("expired").await;
+    assert_eq!(ids_for(&app, json!({ "invitationStatus": ["EXPIRED"] })).await.len(), 6);
 }

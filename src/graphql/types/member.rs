@@ -70,13 +70,18 @@ pub struct MemberConnectionFields {
     pub tenant: Tenant,
     pub filter: MemberFilter,
     pub now: DateTime<Utc>,
+    /// Counted with the page, when the query asked for it.
+    pub total: Option<u64>,
 }
 
 #[Object]
 impl MemberConnectionFields {
     /// How many members pass the filter, over all pages. Counted only when asked for.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let count = members::count(ctx.db(), &self.tenant, &self.filter, self.now).await?;
+        let count = match self.total {
+            Some(total) => total,
+            None => members::count(ctx.db(), &self.tenant, &self.filter, self.now).await?,
+        };
         Ok(count as i32)
     }
 }

@@ -1,10 +1,8 @@
 //! Roles as clients see them.
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{ID, Object};
 use chrono::{DateTime, Utc};
 use entity::role;
-
-use crate::graphql::{ContextExt, loaders::load_failed};
 
 pub struct Role(pub role::Model);
 
@@ -27,9 +25,8 @@ impl Role {
     }
 
     /// How many members hold this role.
-    async fn member_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let count = ctx.loaders()?.role_member_counts.load_one(self.0.id).await.map_err(load_failed)?;
-        Ok(count.unwrap_or(0) as i32)
+    async fn member_count(&self) -> i32 {
+        self.0.member_count as i32
     }
 
     /// When the role was created.

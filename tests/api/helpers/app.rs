@@ -57,8 +57,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
 pub async fn spawn_app_on(database: TestDatabase, configure: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(database.url());
     configure(&mut config);
-    let (db, statements) = muster::db::connect(database.url(), config.database_settings()).await.expect("connect");
-    muster::db::migrate(&db).await.expect("migrate");
+    let (db, statements) =
+        muster::db::connect_migrated(database.url(), config.database_settings()).await.expect("migrate and connect");
     let token = create_org(&db, "acme", "Acme Corp").await;
     start(Parts { database, config, db, statements, token }).await
 }

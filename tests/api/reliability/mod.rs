@@ -25,7 +25,8 @@ pub async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
 
 /// What holds whatever happened: a member holds at most one pending invitation; a member is
 /// pending exactly when holding one, and accepted exactly when holding an accepted one; every
-/// batch holds all the invitations it counts (a batch exists only if its sheet committed).
+/// batch holds all the invitations it counts (a batch exists only if its sheet committed); the
+/// counters the database keeps (members by state, holders by role) agree with the rows.
 /// Answers the number of pending invitations.
 pub async fn assert_consistent(db: &DatabaseConnection) -> i64 {
     let doubles = count(
@@ -53,6 +54,21 @@ pub async fn assert_consistent(db: &DatabaseConnection) -> i64 {
     )
     .await;
     assert_eq!(partial, 0, "batches holding fewer invitations than they issued");
+    let miscounted = count(
+        db,
+        "SELECT COUNT(*) FROM (SELECT organization_id, invitation_state, COUNT(*) AS n FROM members \
+         GROUP BY organization_id, invitation_state) m FULL JOIN member_counts c \
+         ON c.organization_id = m.organization_id AND c.state = m.invitation_state \
+         WHERE COALESCE(m.n, 0) <> COALESCE(c.members, 0)",
+    )
+    .await;
+    assert_eq!(miscounted, 0, "the database's member counters disagree with the members");
+    let roles_miscounted = count(
+        db,
+        "SELECT COUNT(*) FROM roles r WHERE r.member_count <> (SELECT COUNT(*) FROM member_roles mr WHERE mr.role_id = r.id)",
+    )
+    .await;
+    assert_eq!(roles_miscounted, 0, "roles' member counts disagree with their holders");
     count(db, "SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await
 }
 
@@ -64,8 +80,7 @@ pub fn random_below(bound: u64) -> u64 {
 /// A fresh database with the organization `acme` and `members` members (`seed`), migrated.
 async fn seeded(members: usize) -> (TestDatabase, DatabaseConnection, seed::Seeded) {
     let database = TestDatabase::new().await;
-    let (db, _) = muster::db::connect(database.url(), muster::db::Settings::default()).await.unwrap();
-    muster::db::migrate(&db).await.unwrap();
+    let (db, _) = muster::db::connect_migrated(database.url(), muster::db::Settings::default()).await.unwrap();
     let seeded = seed::organization(&db, "acme", members, Clock::default().now()).await.unwrap();
     (database, db, seeded)
 }

@@ -118,8 +118,7 @@ async fn a_locked_sqlite_file_is_a_coded_error_and_reads_go_on() {
 async fn a_read_only_sqlite_file_is_a_coded_error() {
     let database = TestDatabase::sqlite();
     let config = test_config(database.url());
-    let (writer, _) = muster::db::connect(database.url(), config.database_settings()).await.unwrap();
-    muster::db::migrate(&writer).await.unwrap();
+    let (writer, _) = muster::db::connect_migrated(database.url(), config.database_settings()).await.unwrap();
     let token = create_org(&writer, "acme", "Acme Corp").await;
     // The file as a read-only mount or a replica opens it; the writer stays open, keeping the
     // write-ahead log's index that readers need.

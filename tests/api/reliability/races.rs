@@ -115,3 +115,26 @@ async fn a_sheet_racing_single_invitations_and_revocations() {
     let pending = assert_consistent(&app.db).await;
     assert!(pending <= 600, "{pending}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_writing_at_once_each_get_their_answer() {
+    // Different members, so nothing conflicts: every write must land. On SQLite each waits for
+    // the file's write lock in turn instead of failing with "database is locked".
+    let app = spawn_app().await;
+    let f = fixture(&app, 48).await;
+    let invite = "mutation($id: ID!, $roles: [ID!]) { inviteMember(input: { memberId: $id, roleIds: $roles }) { invitation { id } } }";
+    let invited = futures::future::join_all(
+        f.members.iter().map(|id| gql_answer(&app, invite, json!({ "id": id, "roles": [f.roles[0]] }))),
+    )
+    .await;
+    let invitations: Vec<Value> = invited
+        .into_iter()
+        .map(|answer| answer.unwrap_or_else(|code| panic!("an invitation refused: {code}")))
+        .map(|data| data["inviteMember"]["invitation"]["id"].clone())
+        .collect();
+    let revoke = "mutation($id: ID!) { revokeInvitation(id: $id) { id } }";
+    let revoked = invitations.iter().take(24).map(|id| gql_answer(&app, revoke, json!({ "id": id })));
+    let revoked = futures::future::join_all(revoked).await;
+    assert!(revoked.iter().all(Result::is_ok), "{revoked:?}");
+    assert_eq!(assert_consistent(&app.db).await, 24);
+}

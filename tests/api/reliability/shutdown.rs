@@ -9,6 +9,18 @@ use crate::helpers::process::MusterProcess;
 
 const ROWS: usize = 20_000;
 
+/// An upload that sent its headers and the start of its body, and sends no more while held.
+async fn upload_still_sending(muster: &MusterProcess, token: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(muster.address.trim_start_matches("http://")).await.unwrap();
+    let head = format!(
+        "POST /invitations/links HTTP/1.1\r\nHost: muster\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: text/csv\r\nContent-Length: 100000\r\n\r\nTeam Member ID,Email,Language,Role IDs\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
 /// Whether the process still accepts connections.
 async fn accepts(muster: &MusterProcess) -> bool {
     tokio::net::TcpStream::connect(muster.address.trim_start_matches("http://")).await.is_ok()
@@ -53,9 +65,11 @@ async fn with_no_grace_left_or_on_a_second_signal_muster_exits_at_once() {
     assert_eq!(answer, None, "the sheet was dropped");
     assert_eq!(assert_consistent(&db).await, 0, "and nothing of it was kept");
 
-    // A long grace period, and a second signal: exits now.
+    // A long grace period, and a second signal: exits now. An upload whose body is still on its
+    // way keeps the first signal's grace going, however fast the sheet is issued.
     let mut muster = MusterProcess::serve(database.url(), &[("MUSTER_SHUTDOWN_GRACE_SECS", "120")]);
     let sent = upload(&muster, &seeded.token, seeded.sheet(0..ROWS));
+    let _slow = upload_still_sending(&muster, &seeded.token).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     muster.signal("TERM");
     tokio::time::sleep(Duration::from_millis(200)).await;
