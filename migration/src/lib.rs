@@ -10,6 +10,7 @@ mod m20261130_000004_bulk_issue;
 mod m20261201_000005_hardening;
 mod m20261201_000006_provider_kinds;
 mod m20261201_000007_member_pages;
+mod m20261201_000008_member_search;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_hardening::Migration),
             Box::new(m20261201_000006_provider_kinds::Migration),
             Box::new(m20261201_000007_member_pages::Migration),
+            Box::new(m20261201_000008_member_search::Migration),
         ]
     }
 }

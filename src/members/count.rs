@@ -13,7 +13,7 @@
 use chrono::{DateTime, Utc};
 use entity::{InvitationState, invitation, member_count, member_role, role};
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    ColumnTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     sea_query::{Alias, Expr, ExprTrait, Func, SelectStatement},
 };
 
@@ -21,7 +21,7 @@ use super::MemberFilter;
 use crate::{domain::InvitationStatus, tenant::Tenant};
 
 /// The number of the tenant's members that pass `filter` at `now`, as a scalar subquery.
-pub fn count_expr(filter: &MemberFilter, tenant: &Tenant, now: DateTime<Utc>) -> Expr {
+pub fn count_expr(filter: &MemberFilter, tenant: &Tenant, now: DateTime<Utc>, backend: DbBackend) -> Expr {
     let by_status_only = filter.role_ids.is_empty() && filter.languages.is_empty() && filter.search.is_none();
     if by_status_only {
         return by_status(&filter.statuses, tenant, now);
@@ -30,7 +30,7 @@ pub fn count_expr(filter: &MemberFilter, tenant: &Tenant, now: DateTime<Utc>) ->
     if by_roles_only {
         return by_roles(filter, tenant);
     }
-    let filtered = filter.select(tenant, now).select_only().expr(Func::count(Expr::cust("*"))).into_query();
+    let filtered = filter.select(tenant, now, backend).select_only().expr(Func::count(Expr::cust("*"))).into_query();
     scalar(filtered)
 }
 
@@ -112,13 +112,13 @@ fn scalar(query: SelectStatement) -> Expr {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{DbBackend, sea_query::Query};
+    use sea_orm::sea_query::Query;
 
     use super::*;
 
     fn sql(filter: &MemberFilter) -> String {
         let tenant = Tenant::new(7);
-        let statement = Query::select().expr(count_expr(filter, &tenant, Utc::now())).to_owned();
+        let statement = Query::select().expr(count_expr(filter, &tenant, Utc::now(), DbBackend::Postgres)).to_owned();
         DbBackend::Postgres.build(&statement).sql
     }
 
@@ -135,5 +135,17 @@ mod tests {
         assert!(sql(&roles).contains("COUNT(DISTINCT"));
         let language = MemberFilter::parse(Vec::new(), &[], &["fr".into()], None).unwrap();
         assert!(sql(&language).contains("FROM \"members\""));
+    }
+
+    #[test]
+    fn sqlite_searches_of_three_characters_or_more_read_the_trigram_index() {
+        let sql = |search: &str, backend: DbBackend| {
+            let filter = MemberFilter::parse(Vec::new(), &[], &[], Some(search)).unwrap();
+            let statement = Query::select().expr(count_expr(&filter, &Tenant::new(7), Utc::now(), backend)).to_owned();
+            backend.build(&statement).sql
+        };
+        assert!(sql("ana", DbBackend::Sqlite).contains("members_search MATCH ?"));
+        assert!(!sql("an", DbBackend::Sqlite).contains("members_search"), "no trigram in two characters");
+        assert!(!sql("ana", DbBackend::Postgres).contains("members_search"), "PostgreSQL has pg_trgm");
     }
 }

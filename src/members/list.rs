@@ -47,12 +47,12 @@ pub async fn page(
 ) -> Result<MemberPage> {
     let backend = db.get_database_backend();
     // One row more than asked tells whether another page follows.
-    let mut select = order.apply(filter.select(tenant, now), after).limit(first + 1);
+    let mut select = order.apply(filter.select(tenant, now, backend), after).limit(first + 1);
     if parts.role_ids {
         select = select.expr_as(role_ids_of_each(backend), "role_ids");
     }
     if parts.total {
-        select = select.expr_as(count_expr(filter, tenant, now), "total");
+        select = select.expr_as(count_expr(filter, tenant, now, backend), "total");
     }
     let rows = db.query_all_raw(select.build(backend)).await?;
     let mut page = MemberPage {
@@ -94,7 +94,7 @@ pub async fn count(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let backend = db.get_database_backend();
-    let statement = Query::select().expr_as(count_expr(filter, tenant, now), Alias::new("total")).to_owned();
+    let statement = Query::select().expr_as(count_expr(filter, tenant, now, backend), Alias::new("total")).to_owned();
     let row = db.query_one_raw(backend.build(&statement)).await?;
     let total = match row {
         Some(row) => row.try_get::<i64>("", "total")?,

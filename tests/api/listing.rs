@@ -224,3 +224,24 @@ async fn counts_stay_exact_through_every_change() {
     check("expired").await;
     assert_eq!(ids_for(&app, json!({ "invitationStatus": ["EXPIRED"] })).await.len(), 6);
 }
+
+#[tokio::test]
+async fn search_follows_renames_and_deletes() {
+    let app = spawn_app().await;
+    let role = app.create_role("Manager").await;
+    let ana = app.create_member("ana@example.com", Some("Ana Souza"), "pt-BR", &[&role]).await;
+    let bo = app.create_member("bo@example.com", Some("Bo Souza"), "en", &[&role]).await;
+    assert_eq!(ids_for(&app, json!({ "search": "souza" })).await, sorted(&[&ana, &bo]));
+    let rename = "mutation($id: ID!, $name: String, $email: String) { updateMember(id: $id, input: { name: $name, email: $email }) { id } }";
+    app.ok(rename, json!({ "id": ana, "name": "Ana Lima", "email": "ana.lima@example.org" })).await;
+    assert_eq!(ids_for(&app, json!({ "search": "souza" })).await, sorted(&[&bo]), "the old name is forgotten");
+    assert_eq!(ids_for(&app, json!({ "search": "LIMA" })).await, sorted(&[&ana]), "the new name is found");
+    assert_eq!(ids_for(&app, json!({ "search": "example.org" })).await, sorted(&[&ana]), "and the new address");
+    assert_eq!(ids_for(&app, json!({ "search": "ana@example.com" })).await, sorted(&[]), "not the old one");
+    assert_eq!(ids_for(&app, json!({ "search": "bo" })).await, sorted(&[&bo]), "two characters");
+    assert_eq!(ids_for(&app, json!({ "search": "\"souza\" OR ana" })).await, sorted(&[]), "no query syntax");
+    app.ok("mutation($id: ID!) { deleteMember(id: $id) }", json!({ "id": bo })).await;
+    assert_eq!(ids_for(&app, json!({ "search": "souza" })).await, sorted(&[]));
+    let data = app.ok("{ members(filter: { search: \"example\" }) { totalCount } }", json!({})).await;
+    assert_eq!(data["members"]["totalCount"], 1);
+}
