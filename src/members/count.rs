@@ -57,7 +57,7 @@ fn by_roles(filter: &MemberFilter, tenant: &Tenant) -> Expr {
 }
 
 /// Members in any of these statuses (everyone for none), from the counters.
-fn by_status(statuses: &[InvitationStatus], tenant: &Tenant, now: DateTime<Utc>) -> Expr {
+pub(super) fn by_status(statuses: &[InvitationStatus], tenant: &Tenant, now: DateTime<Utc>) -> Expr {
     let wants = |status| statuses.is_empty() || statuses.contains(&status);
     let (pending, expired) = (wants(InvitationStatus::Pending), wants(InvitationStatus::Expired));
     let mut stored: Vec<InvitationState> = [
@@ -147,5 +147,14 @@ mod tests {
         assert!(sql("ana", DbBackend::Sqlite).contains("members_search MATCH ?"));
         assert!(!sql("an", DbBackend::Sqlite).contains("members_search"), "no trigram in two characters");
         assert!(!sql("ana", DbBackend::Postgres).contains("members_search"), "PostgreSQL has pg_trgm");
+    }
+
+    #[test]
+    fn a_status_page_is_guarded_by_its_count() {
+        let filter = MemberFilter { statuses: vec![InvitationStatus::Revoked], ..Default::default() };
+        let page = filter.select(&Tenant::new(7), Utc::now(), DbBackend::Postgres).build(DbBackend::Postgres).sql;
+        assert!(page.contains("FROM \"member_counts\"") && page.ends_with(") > $6"), "{page}");
+        let page = MemberFilter::default().select(&Tenant::new(7), Utc::now(), DbBackend::Postgres);
+        assert!(!page.build(DbBackend::Postgres).sql.contains("member_counts"), "no status, no guard");
     }
 }
