@@ -111,23 +111,14 @@ pub async fn prime_member_page(
     let look = ctx.look_ahead();
     let node = [look.field("nodes"), look.field("edges").field("node")];
     let loaders = ctx.loaders()?;
-    if let Some(role_ids) = page.role_ids.take() {
-        let mut wanted: Vec<i64> = role_ids.values().flatten().copied().collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let roles = roles::by_ids(ctx.db(), tenant, &wanted).await?;
+    let member_ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
+    if page.role_ids.is_some() {
+        let mut roles = members::page_roles(ctx.db(), tenant, page).await?;
         // Members without roles are cached too, as empty lists, so that nobody asks again.
-        let of_member = |id: &i64| {
-            let mut held: Vec<role::Model> =
-                role_ids.get(id).into_iter().flatten().filter_map(|role| roles.get(role).cloned()).collect();
-            held.sort_by(|a, b| (&a.name_key, a.id).cmp(&(&b.name_key, b.id)));
-            held
-        };
-        let member_ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
-        loaders.member_roles.feed_many(member_ids.iter().map(|id| (*id, of_member(id)))).await;
+        let held = member_ids.iter().map(|id| (*id, roles.remove(id).unwrap_or_default()));
+        loaders.member_roles.feed_many(held).await;
     }
     if node.iter().any(|field| field.field("latestInvitation").exists()) {
-        let member_ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
         let latest = list::latest_of_members(ctx.db(), tenant, &member_ids).await?;
         loaders.latest_invitations.feed_many(latest).await;
     }

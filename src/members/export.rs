@@ -45,19 +45,10 @@ impl Export {
 
     async fn write_page(&mut self) -> Result<()> {
         let order = MemberOrder::default();
-        let page = list::page(
-            &self.db,
-            &self.tenant,
-            &self.filter,
-            order,
-            PAGE,
-            self.after.as_ref(),
-            PageParts::default(),
-            self.now,
-        )
-        .await?;
-        let ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
-        let mut roles = list::roles_of(&self.db, &self.tenant, &ids).await?;
+        let parts = PageParts { role_ids: true, ..PageParts::default() };
+        let mut page =
+            list::page(&self.db, &self.tenant, &self.filter, order, PAGE, self.after.as_ref(), parts, self.now).await?;
+        let mut roles = list::page_roles(&self.db, &self.tenant, &mut page).await?;
         for member in &page.members {
             let member_roles = roles.remove(&member.id).unwrap_or_default();
             let role_ids = member_roles.iter().map(|role| role.public_id.as_str()).collect::<Vec<_>>().join(",");

@@ -126,6 +126,28 @@ pub async fn roles_of(
     Ok(roles)
 }
 
+/// The roles of a page's members, by member row id, from the role ids the page statement
+/// carried ([`PageParts::role_ids`]): one statement for the page's distinct roles. Each
+/// member's roles are in the order [`roles_of`] gives them (by name, then id); a member
+/// without roles has no entry. Empty when the page did not carry role ids.
+pub async fn page_roles(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    page: &mut MemberPage,
+) -> Result<HashMap<i64, Vec<role::Model>>> {
+    let Some(role_ids) = page.role_ids.take() else { return Ok(HashMap::new()) };
+    let mut wanted: Vec<i64> = role_ids.values().flatten().copied().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let roles = crate::roles::by_ids(db, tenant, &wanted).await?;
+    let held_by = |ids: Vec<i64>| {
+        let mut held: Vec<role::Model> = ids.iter().filter_map(|id| roles.get(id).cloned()).collect();
+        held.sort_by(|a, b| (&a.name_key, a.id).cmp(&(&b.name_key, b.id)));
+        held
+    };
+    Ok(role_ids.into_iter().map(|(member, ids)| (member, held_by(ids))).collect())
+}
+
 /// The tenant's members with these row ids, by row id (for invitations' `member`).
 pub async fn by_ids(db: &impl ConnectionTrait, tenant: &Tenant, ids: &[i64]) -> Result<HashMap<i64, member::Model>> {
     Ok(tenant

@@ -24,7 +24,7 @@ use sea_orm::{
 };
 
 pub use filter::{MemberFilter, MemberOrder, MemberOrderField, OrderDirection};
-pub use list::{MemberPage, PageParts, by_ids, count, page, roles_of};
+pub use list::{MemberPage, PageParts, by_ids, count, page, page_roles, roles_of};
 
 use crate::{
     AppError, Result,
