@@ -13,7 +13,8 @@
 //!    connection, the link settings, the supported languages, the time) and calls
 //!    [`invitations::sheet::generate_links`].
 //! 3. [`sheets::reader`] turns the bytes into rows, whatever the spreadsheet's encoding and
-//!    separator; cells become [`domain`] types ([`domain::Email`], [`domain::Language`]).
+//!    separator, or whatever workbook it saved ([`sheets::workbook`]); cells become [`domain`]
+//!    types ([`domain::Email`], [`domain::Language`]).
 //! 4. [`invitations::validate`] looks the rows' members and roles up in a few bulk statements
 //!    (through [`tenant::Tenant`]) and runs each row through [`invitations::rules`]; the SSO
 //!    domains come from [`identity::sso`]. Every problem carries its line, column and code.

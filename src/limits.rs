@@ -26,6 +26,11 @@ pub const INVITE_TTL_DAYS: std::ops::RangeInclusive<i32> = 1..=30;
 /// Bytes in an invitation sheet, and its data rows.
 pub const SHEET_BYTES: usize = 50 * 1024 * 1024;
 pub const SHEET_ROWS: usize = 200_000;
+/// A workbook (`.xlsx`, `.ods`, `.xls`) unpacked, all parts together, and the cells of its
+/// worksheet counted before it is read (a zip bomb, or a sheet claiming a million columns, is
+/// `TOO_LARGE` before it costs anything). 200,000 rows of a few columns take a fifth of each.
+pub const WORKBOOK_UNZIPPED_BYTES: u64 = 256 * 1024 * 1024;
+pub const WORKBOOK_CELLS: u64 = 4_000_000;
 /// Characters in one cell of a sheet's Team Member ID, Email, Language or Role IDs column
 /// (`VALUE_TOO_LONG`).
 pub const CELL_CHARS: usize = 1_000;

@@ -4,6 +4,8 @@
 //! its sheet (the database has no statistics on the new rows yet), or after `ANALYZE` with
 //! `--analyze`. Prints rows per second and peak memory, and the ratio to the floor: the same
 //! rows written into bare tables the cheapest way the database has ([`super::floor`]).
+//! `--format xlsx` uploads the same rows as an Excel workbook, and also times reading the
+//! rows alone, from the workbook and from the CSV, in this process.
 
 use std::time::Instant;
 
@@ -24,6 +26,16 @@ pub struct InvitationsArgs {
     /// some time after its import would be.
     #[arg(long)]
     pub analyze: bool,
+    /// What the sheet is uploaded as: `csv`, or `xlsx` (a workbook as Excel saves it, shared
+    /// strings and all).
+    #[arg(long, value_enum, default_value_t = SheetFormat::Csv)]
+    pub format: SheetFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SheetFormat {
+    Csv,
+    Xlsx,
 }
 
 pub async fn run(args: InvitationsArgs) -> anyhow::Result<()> {
@@ -44,7 +56,8 @@ async fn measure(args: &InvitationsArgs, database: &FreshDatabase) -> anyhow::Re
         database.settle(&conn).await?;
     }
     eprintln!("seeded {} members on {backend} in {:.1} s", args.rows, seeding.elapsed().as_secs_f64());
-    let sheet = seeded.sheet(0..args.rows);
+    let csv = seeded.sheet(0..args.rows);
+    let sheet = sheet_as(args.format, &csv)?;
     let sheet_bytes = sheet.len();
 
     let mut config = Config::defaults();
@@ -66,7 +79,7 @@ async fn measure(args: &InvitationsArgs, database: &FreshDatabase) -> anyhow::Re
     let mut response = reqwest::Client::new()
         .post(format!("http://{address}/invitations/links?fileName=bench.csv"))
         .bearer_auth(&seeded.token)
-        .body(sheet.into_bytes())
+        .body(sheet.clone())
         .send()
         .await?;
     let status = response.status();
@@ -108,5 +121,53 @@ async fn measure(args: &InvitationsArgs, database: &FreshDatabase) -> anyhow::Re
         mb(memory_mb("self", "VmHWM:")),
         mb(resident_before)
     );
+    if args.format == SheetFormat::Xlsx {
+        print_reading(csv.as_bytes(), &sheet)?;
+    }
     Ok(())
+}
+
+fn sheet_as(format: SheetFormat, csv: &str) -> anyhow::Result<Vec<u8>> {
+    match format {
+        SheetFormat::Csv => Ok(csv.as_bytes().to_vec()),
+        SheetFormat::Xlsx => workbook_of(csv),
+    }
+}
+
+/// Reading the rows alone, from the workbook and from the same rows as CSV.
+fn print_reading(csv: &[u8], workbook: &[u8]) -> anyhow::Result<()> {
+    let (from_csv, from_workbook) = (reading_time(csv)?, reading_time(workbook)?);
+    println!(
+        "reading alone     {:.0} ms from the workbook, {:.0} ms from the same rows as CSV: {:.2}× (best of 5)",
+        from_workbook * 1e3,
+        from_csv * 1e3,
+        from_workbook / from_csv
+    );
+    Ok(())
+}
+
+/// The CSV's rows as a workbook the way Excel saves one: every text cell a shared string.
+fn workbook_of(csv: &str) -> anyhow::Result<Vec<u8>> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Invitation Links")?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(csv.as_bytes());
+    for (row, record) in reader.records().enumerate() {
+        for (column, cell) in record?.iter().enumerate() {
+            sheet.write_string(row as u32, column as u16, cell)?;
+        }
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+/// The best of five readings of a sheet into rows, in seconds.
+fn reading_time(bytes: &[u8]) -> anyhow::Result<f64> {
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let read =
+            crate::sheets::reader::read(bytes).map_err(|problems| anyhow::anyhow!("unreadable: {problems:?}"))?;
+        best = best.min(started.elapsed().as_secs_f64());
+        drop(read);
+    }
+    Ok(best)
 }

@@ -116,6 +116,18 @@ impl Query {
         template.strip_prefix('\u{feff}').unwrap_or(&template).to_owned()
     }
 
+    /// The sample invitation sheet as an `.xlsx` workbook, base64-encoded (decode it and save
+    /// it as `invitation-links-template.xlsx`), with the organization's roles on a second
+    /// worksheet, `Roles`, to copy their ids from. `GET /invitations/template.xlsx` answers
+    /// the same file.
+    async fn invitation_sheet_template_workbook(&self, ctx: &Context<'_>) -> Result<String> {
+        let roles = roles::list(ctx.db(), &ctx.tenant()?).await?;
+        let bytes = tokio::task::spawn_blocking(move || sheet::template_workbook(Some(&roles)))
+            .await
+            .map_err(|err| AppError::Internal(err.into()))??;
+        Ok(base64::engine::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes))
+    }
+
     /// Public: the invitation behind a link, for the invitee's page; null when the link is
     /// not one. Looking never uses the link up.
     async fn invitation_by_token(

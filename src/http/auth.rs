@@ -7,7 +7,7 @@ use std::{
 };
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts},
+    extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts},
     http::{header, request::Parts},
 };
 
@@ -23,6 +23,19 @@ impl FromRequestParts<HttpState> for Admin {
     async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Self, Self::Rejection> {
         let auth = authenticate(state, &parts.headers).await?;
         Ok(Self(auth.caller()?.clone()))
+    }
+}
+
+/// On a route open to anyone that tells admins more: `None` without an `Authorization`
+/// header; with one, it must be valid (401 otherwise), never silently ignored.
+impl OptionalFromRequestParts<HttpState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Option<Self>, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(None);
+        }
+        <Self as FromRequestParts<HttpState>>::from_request_parts(parts, state).await.map(Some)
     }
 }
 

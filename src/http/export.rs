@@ -9,7 +9,10 @@ use axum::{
 };
 use futures::stream;
 
-use super::{Admin, HttpState};
+use super::{
+    Admin, HttpState,
+    invitations::{SheetFormat, xlsx_response},
+};
 use crate::{
     AppError, Result,
     domain::InvitationStatus,
@@ -21,7 +24,10 @@ pub async fn members_csv(
     Admin(caller): Admin,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let filter = parse_filter(query.as_deref().unwrap_or_default())?;
+    let (filter, format) = parse_filter(query.as_deref().unwrap_or_default())?;
+    if format == SheetFormat::Xlsx {
+        return members_workbook(state, caller, filter).await;
+    }
     let export = Export::new(state.app.db.clone(), caller.tenant, filter, state.app.now());
     let body = stream::unfold(export, |mut export| async move {
         let chunk = export.next_chunk().await?;
@@ -38,14 +44,30 @@ pub async fn members_csv(
         .into_response())
 }
 
+/// `GET /members.xlsx`: the same export as a workbook.
+pub async fn members_xlsx(
+    State(state): State<HttpState>,
+    Admin(caller): Admin,
+    RawQuery(query): RawQuery,
+) -> Result<Response> {
+    let (filter, _) = parse_filter(query.as_deref().unwrap_or_default())?;
+    members_workbook(state, caller, filter).await
+}
+
+async fn members_workbook(state: HttpState, caller: crate::identity::Caller, filter: MemberFilter) -> Result<Response> {
+    let bytes = Export::workbook(state.app.db.clone(), caller.tenant, filter, state.app.now()).await?;
+    Ok(xlsx_response(bytes, "members.xlsx"))
+}
+
 fn export_failed(err: AppError) -> std::io::Error {
     tracing::error!(error = %err, "members export failed mid-way");
     std::io::Error::other("members export failed")
 }
 
 /// Reads `invitationStatus`, `roleId`, `language` and `search`; each may repeat, and a value
-/// may also list several, comma-separated.
-fn parse_filter(query: &str) -> Result<MemberFilter> {
+/// may also list several, comma-separated. `format` is `csv` (the default) or `xlsx`.
+fn parse_filter(query: &str) -> Result<(MemberFilter, SheetFormat)> {
+    let mut format = SheetFormat::Csv;
     let mut statuses = Vec::new();
     let mut role_ids = Vec::new();
     let mut languages = Vec::new();
@@ -67,15 +89,22 @@ fn parse_filter(query: &str) -> Result<MemberFilter> {
             "roleId" => role_ids.extend(values()),
             "language" => languages.extend(values()),
             "search" => search = Some(value.into_owned()),
+            "format" => {
+                format = match value.as_ref() {
+                    "csv" => SheetFormat::Csv,
+                    "xlsx" => SheetFormat::Xlsx,
+                    _ => return Err(AppError::bad_input("format", "is `csv` or `xlsx`")),
+                }
+            }
             other => {
                 return Err(AppError::bad_input(
                     other,
-                    "is not a filter of this export; use invitationStatus, roleId, language or search",
+                    "is not a filter of this export; use invitationStatus, roleId, language, search or format",
                 ));
             }
         }
     }
-    MemberFilter::parse(statuses, &role_ids, &languages, search.as_deref())
+    Ok((MemberFilter::parse(statuses, &role_ids, &languages, search.as_deref())?, format))
 }
 
 #[cfg(test)]
@@ -84,10 +113,13 @@ mod tests {
 
     #[test]
     fn parses_repeated_and_comma_separated_parameters() {
-        let filter = parse_filter(
+        let (filter, format) = parse_filter(
             "invitationStatus=NOT_INVITED&invitationStatus=pending,Expired&language=pt_br&search=%20Ana%20",
         )
         .unwrap();
+        assert_eq!(format, SheetFormat::Csv);
+        assert_eq!(parse_filter("format=xlsx").unwrap().1, SheetFormat::Xlsx);
+        assert!(parse_filter("format=pdf").is_err());
         assert_eq!(
             filter.statuses,
             vec![InvitationStatus::NotInvited, InvitationStatus::Pending, InvitationStatus::Expired]

@@ -18,8 +18,44 @@ use crate::{
     sheets::{Code, SheetProblem},
 };
 
-pub async fn template() -> Response {
-    csv_response(sheet::template().into_bytes(), "invitation-links-template.csv")
+/// A sheet route's `?format=`: `csv` (the default) or `xlsx`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SheetFormat {
+    #[default]
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FormatParam {
+    #[serde(default)]
+    format: SheetFormat,
+}
+
+/// `GET /invitations/template.csv` (or `?format=xlsx`).
+pub async fn template(
+    state: State<HttpState>,
+    admin: Option<Admin>,
+    Query(params): Query<FormatParam>,
+) -> Result<Response> {
+    match params.format {
+        SheetFormat::Csv => Ok(csv_response(sheet::template().into_bytes(), "invitation-links-template.csv")),
+        SheetFormat::Xlsx => template_xlsx(state, admin).await,
+    }
+}
+
+/// `GET /invitations/template.xlsx`: with an admin's token, the organization's roles are on a
+/// second worksheet.
+pub async fn template_xlsx(State(state): State<HttpState>, admin: Option<Admin>) -> Result<Response> {
+    let roles = match admin {
+        Some(Admin(caller)) => Some(crate::roles::list(&state.app.db, &caller.tenant).await?),
+        None => None,
+    };
+    let bytes = tokio::task::spawn_blocking(move || sheet::template_workbook(roles.as_deref()))
+        .await
+        .map_err(|err| crate::AppError::Internal(err.into()))??;
+    Ok(xlsx_response(bytes, "invitation-links-template.xlsx"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,6 +67,9 @@ pub struct LinksParams {
     skip_invalid_rows: bool,
     expires_in_days: Option<i32>,
     file_name: Option<String>,
+    /// What the links sheet is answered as.
+    #[serde(default)]
+    format: SheetFormat,
 }
 
 /// `POST /invitations/links`: the sheet as the raw body. 200 with the links sheet; 422 with
@@ -64,9 +103,21 @@ pub async fn links(
     };
     let app = &state.app;
     let mut report = sheet::generate_links(&app.db, &caller, &app.links, &app.languages, request, app.now()).await?;
-    Ok(match report.csv.take() {
-        Some(csv) => {
-            let mut response = csv_response(csv, "invitation-links.csv");
+    let issued = report.csv.take();
+    let body = match (issued, params.format) {
+        (Some(csv), SheetFormat::Csv) => Some(csv_response(csv, "invitation-links.csv")),
+        (Some(_), SheetFormat::Xlsx) => {
+            let rows = std::mem::take(&mut report.rows);
+            let (bytes, rows) = tokio::task::spawn_blocking(move || (sheet::links_workbook(&rows), rows))
+                .await
+                .map_err(|err| crate::AppError::Internal(err.into()))?;
+            report.rows = rows;
+            Some(xlsx_response(bytes?, "invitation-links.xlsx"))
+        }
+        (None, _) => None,
+    };
+    Ok(match body {
+        Some(mut response) => {
             let headers = response.headers_mut();
             for (name, value) in [
                 ("x-muster-issued", report.issued),
@@ -93,6 +144,18 @@ fn report_response(status: StatusCode, report: &SheetReport) -> Response {
         "warnings": report.warnings,
     });
     (status, Json(body)).into_response()
+}
+
+pub fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, crate::sheets::xlsx_out::CONTENT_TYPE.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        Body::from(bytes),
+    )
+        .into_response()
 }
 
 fn csv_response(bytes: Vec<u8>, file_name: &str) -> Response {

@@ -5,9 +5,9 @@
 //! | `POST /graphql` | admins; anyone for the public operations | GraphQL over HTTP (JSON, or the multipart request spec for uploads) |
 //! | `GET /graphql` | anyone | GraphiQL for a browser; `?query=` runs a query (never a mutation) |
 //! | `GET /graphiql/{file}` | anyone | GraphiQL's scripts and styles, served by muster itself |
-//! | `GET /members.csv` | admins | the members export, filtered like `members` |
-//! | `GET /invitations/template.csv` | anyone | the sample invitation sheet |
-//! | `POST /invitations/links` | admins | a sheet as the raw body: the links sheet, or a 422 report |
+//! | `GET /members.csv`, `GET /members.xlsx` | admins | the members export, filtered like `members` |
+//! | `GET /invitations/template.csv`, `.xlsx` | anyone | the sample invitation sheet (the workbook lists an admin's roles) |
+//! | `POST /invitations/links` | admins | a sheet or workbook as the raw body: the links sheet (`?format=xlsx`: a workbook), or a 422 report |
 //! | `GET /invite/{token}` | invitees | the landing page; never uses the link up |
 //! | `POST /invite/{token}` | invitees | its Accept button |
 //! | `GET /invite/{token}/sso` | invitees | off to the organization's provider to sign in |
@@ -76,7 +76,9 @@ pub fn router(state: HttpState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphiql/{file}", get(graphiql::asset))
         .route("/members.csv", get(export::members_csv))
+        .route("/members.xlsx", get(export::members_xlsx))
         .route("/invitations/template.csv", get(invitations::template))
+        .route("/invitations/template.xlsx", get(invitations::template_xlsx))
         .route(
             "/invitations/links",
             // Sheets up to 50 MB: the upload route alone gets the larger limit.

@@ -129,6 +129,11 @@ pub enum RowProblem {
     TooManyRoles(usize),
     /// A cell longer than a sheet may hold; nothing in it was read.
     TooLong(Column),
+    /// A workbook cell that holds no text where text is expected; says what it holds.
+    NotText {
+        column: Column,
+        held: String,
+    },
 }
 
 impl RowProblem {
@@ -146,12 +151,13 @@ impl RowProblem {
             Self::UnknownRoles(_) => Code::UnknownRole,
             Self::TooManyRoles(_) => Code::TooManyRoles,
             Self::TooLong(_) => Code::ValueTooLong,
+            Self::NotText { .. } => Code::CellNotText,
         }
     }
 
     pub fn column(&self) -> Column {
         match self {
-            Self::Missing(column) | Self::TooLong(column) => *column,
+            Self::Missing(column) | Self::TooLong(column) | Self::NotText { column, .. } => *column,
             Self::UnknownMember(_) | Self::AlreadyAccepted(_) | Self::DuplicateMember { .. } => Column::MemberId,
             Self::InvalidEmail(_) | Self::DuplicateEmail { .. } | Self::EmailTaken { .. } | Self::NotInSso { .. } => {
                 Column::Email
@@ -200,6 +206,10 @@ impl RowProblem {
             ),
             Self::TooLong(column) => format!(
                 "the {} cell is longer than {CELL_CHARS} characters, so it was not read: check that the column holds one value",
+                column.header()
+            ),
+            Self::NotText { column, held } => format!(
+                "the {} cell holds {held}, not text: format the column as Text in your spreadsheet and type the value again",
                 column.header()
             ),
             Self::UnknownRoles(ids) => {

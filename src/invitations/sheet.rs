@@ -17,7 +17,10 @@ use crate::{
     audit::{self, Action, Event},
     domain::SupportedLanguages,
     identity::{Caller, sso::SsoDomains},
-    sheets::{self, CsvOut, SheetProblem},
+    sheets::{
+        self, CsvOut, SheetProblem,
+        xlsx_out::{Cell, XlsxOut},
+    },
     tenant::Tenant,
 };
 
@@ -25,11 +28,43 @@ pub const TEMPLATE_HEADER: [&str; 4] = ["Team Member ID", "Email", "Language", "
 pub const LINKS_HEADER: [&str; 6] =
     ["Team Member ID", "Email", "Language", "Role IDs", "Invitation Link", "Expires At"];
 
-/// The sample sheet: the header and one example row (with two roles in one cell).
+/// The example row of the sample sheet (two roles in one cell).
+const TEMPLATE_EXAMPLE: [&str; 4] = ["NBq0Nvg34", "ana.silva@example.com", "en", "NBq0Nvg34,E9bMO7zx5"];
+pub const TEMPLATE_WORKSHEET: &str = "Invitation Links";
+pub const ROLES_WORKSHEET: &str = "Roles";
+const ROLES_HEADER: [&str; 4] = ["Role ID", "Name", "Description", "Members"];
+
+/// The sample sheet: the header and one example row.
 pub fn template() -> String {
     let mut out = CsvOut::with_header(&TEMPLATE_HEADER);
-    out.row(["NBq0Nvg34", "ana.silva@example.com", "en", "NBq0Nvg34,E9bMO7zx5"]);
+    out.row(TEMPLATE_EXAMPLE);
     String::from_utf8(out.take()).unwrap_or_default()
+}
+
+/// The sample sheet as a workbook; with the organization's roles on a second worksheet when
+/// there is an organization to list them for, so their ids can be copied from there.
+pub fn template_workbook(roles: Option<&[entity::role::Model]>) -> Result<Vec<u8>> {
+    let mut out = XlsxOut::new(TEMPLATE_WORKSHEET, &TEMPLATE_HEADER).map_err(workbook_failed)?;
+    out.row(&TEMPLATE_EXAMPLE.map(Cell::Text)).map_err(workbook_failed)?;
+    if let Some(roles) = roles {
+        out.add_sheet(ROLES_WORKSHEET, &ROLES_HEADER).map_err(workbook_failed)?;
+        for role in roles {
+            let members = role.member_count.to_string();
+            let description = role.description.as_deref().unwrap_or_default();
+            out.row(&[
+                Cell::Text(&role.public_id),
+                Cell::Text(&role.name),
+                Cell::Text(description),
+                Cell::Text(&members),
+            ])
+            .map_err(workbook_failed)?;
+        }
+    }
+    out.finish().map_err(workbook_failed)
+}
+
+pub fn workbook_failed(err: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::Internal(anyhow::Error::new(err).context("writing a workbook"))
 }
 
 /// An uploaded sheet and what to do with it.
@@ -132,6 +167,9 @@ async fn generate(
     let checked = validate::check(db, &caller.tenant, read.rows, &rules).await?;
     let checked_ms = started.elapsed().as_millis() as u64;
     let (mut report, issuable) = report_of(checked, read.warnings);
+    if let Some(place) = &read.place {
+        report.errors.iter_mut().chain(report.warnings.iter_mut()).for_each(|problem| place.locate(problem));
+    }
     let blocked = !report.errors.is_empty() && !request.skip_invalid_rows;
     if request.dry_run || blocked || issuable.candidates.is_empty() {
         return Ok(report);
@@ -215,6 +253,25 @@ async fn issue_rows(
     report.issued = issued.len();
     report.batch_id = batch.map(|batch| batch.public_id);
     Ok(())
+}
+
+/// The links sheet as a workbook: the issued rows, links clickable, expiry a date.
+pub fn links_workbook(rows: &[ReportRow]) -> Result<Vec<u8>> {
+    let mut out = XlsxOut::new(TEMPLATE_WORKSHEET, &LINKS_HEADER).map_err(workbook_failed)?;
+    for row in rows {
+        let (Some(link), Some(expires_at)) = (&row.link, row.expires_at) else { continue };
+        let role_ids = row.role_ids.join(",");
+        out.row(&[
+            Cell::Text(&row.member_id),
+            Cell::Text(&row.email),
+            Cell::Text(&row.language),
+            Cell::Text(&role_ids),
+            Cell::Link(link),
+            Cell::Date(expires_at),
+        ])
+        .map_err(workbook_failed)?;
+    }
+    out.finish().map_err(workbook_failed)
 }
 
 /// The links sheet: the issued rows, each with its link and expiry.

@@ -126,9 +126,14 @@ impl<'a> SheetChecks<'a> {
 
     fn check_row(&mut self, raw: RawRow, email: std::result::Result<Email, EmailError>, checked: &mut Checked) {
         let line = raw.line;
-        if !raw.oversized.is_empty() {
-            // An oversized cell was not read: say so, and check nothing else on the line.
+        if !raw.oversized.is_empty() || !raw.not_text.is_empty() {
+            // A cell that could not be read as text: say so, and check nothing else on the line.
             checked.errors.extend(raw.oversized.iter().map(|column| RowProblem::TooLong(*column).at(line)));
+            checked.errors.extend(
+                raw.not_text
+                    .iter()
+                    .map(|(column, held)| RowProblem::NotText { column: *column, held: held.clone() }.at(line)),
+            );
             checked.rows.push(CheckedRow::unchecked(raw));
             return;
         }

@@ -1,12 +1,34 @@
-//! The members export (`GET /members.csv`): a page of members at a time written as sheet
-//! rows, so that an organization of any size exports in bounded memory. The HTTP route
-//! streams what [`Export::next_chunk`] writes.
+//! The members export (`GET /members.csv`, `GET /members.xlsx`): a page of members at a time
+//! written as sheet rows, so that an organization of any size exports in bounded memory. The
+//! HTTP route streams what [`Export::next_chunk`] writes as CSV; a workbook cannot be sent
+//! before it is whole, so [`Export::workbook`] writes its rows to a temporary file as they
+//! come and answers the file.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::{MemberFilter, MemberOrder, list, list::PageParts};
-use crate::{Result, domain::InvitationStatus, pagination::Cursor, sheets::CsvOut, tenant::Tenant};
+use crate::{
+    Result,
+    domain::InvitationStatus,
+    invitations::sheet::workbook_failed,
+    pagination::Cursor,
+    sheets::{
+        CsvOut,
+        xlsx_out::{Cell, XlsxOut},
+    },
+    tenant::Tenant,
+};
+
+/// The members export's worksheet.
+pub const WORKSHEET: &str = "Members";
+
+/// Where the rows go.
+enum Out {
+    // Boxed, as writers are large and an export holds one or the other.
+    Csv(Box<CsvOut>),
+    Xlsx(Box<XlsxOut>),
+}
 
 pub const HEADER: [&str; 8] =
     ["Team Member ID", "Name", "Email", "Language", "Role IDs", "Roles", "Pending Invitations", "Created At"];
@@ -21,14 +43,42 @@ pub struct Export {
     filter: MemberFilter,
     /// One instant for the whole export, so EXPIRED means the same on the first and last row.
     now: DateTime<Utc>,
-    out: CsvOut,
+    out: Out,
     after: Option<Cursor>,
     done: bool,
 }
 
 impl Export {
     pub fn new(db: DatabaseConnection, tenant: Tenant, filter: MemberFilter, now: DateTime<Utc>) -> Self {
-        Self { db, tenant, filter, now, out: CsvOut::with_header(&HEADER), after: None, done: false }
+        Self {
+            db,
+            tenant,
+            filter,
+            now,
+            out: Out::Csv(Box::new(CsvOut::with_header(&HEADER))),
+            after: None,
+            done: false,
+        }
+    }
+
+    /// The whole export as a workbook.
+    pub async fn workbook(
+        db: DatabaseConnection,
+        tenant: Tenant,
+        filter: MemberFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<u8>> {
+        let out = Out::Xlsx(Box::new(XlsxOut::new(WORKSHEET, &HEADER).map_err(workbook_failed)?));
+        let mut export = Self { db, tenant, filter, now, out, after: None, done: false };
+        while !export.done {
+            export.write_page().await?;
+        }
+        let Out::Xlsx(out) = export.out else {
+            return Err(crate::AppError::Internal(anyhow::anyhow!("a workbook export wrote CSV")));
+        };
+        tokio::task::spawn_blocking(move || out.finish().map_err(workbook_failed))
+            .await
+            .map_err(|err| crate::AppError::Internal(err.into()))?
     }
 
     /// The next chunk of the file (the first one starts with the header); `None` once done.
@@ -40,7 +90,10 @@ impl Export {
         if written.is_err() {
             self.done = true;
         }
-        Some(written.map(|()| self.out.take()))
+        Some(written.map(|()| match &mut self.out {
+            Out::Csv(out) => out.take(),
+            Out::Xlsx(_) => Vec::new(),
+        }))
     }
 
     async fn write_page(&mut self) -> Result<()> {
@@ -54,7 +107,7 @@ impl Export {
             let role_ids = member_roles.iter().map(|role| role.public_id.as_str()).collect::<Vec<_>>().join(",");
             let role_names = member_roles.iter().map(|role| role.name.as_str()).collect::<Vec<_>>().join(", ");
             let status = InvitationStatus::of(member.invitation_state, member.invitation_expires_at, self.now);
-            self.out.row([
+            let cells = [
                 member.public_id.as_str(),
                 member.name.as_deref().unwrap_or_default(),
                 member.email.as_str(),
@@ -62,8 +115,18 @@ impl Export {
                 role_ids.as_str(),
                 role_names.as_str(),
                 status.label(),
-                member.created_at.to_rfc3339_opts(SecondsFormat::Secs, true).as_str(),
-            ]);
+            ];
+            match &mut self.out {
+                Out::Csv(out) => {
+                    let created_at = member.created_at.to_rfc3339_opts(SecondsFormat::Secs, true);
+                    out.row(cells.into_iter().chain([created_at.as_str()]));
+                }
+                Out::Xlsx(out) => {
+                    let mut row = cells.map(Cell::Text).to_vec();
+                    row.push(Cell::Date(member.created_at));
+                    out.row(&row).map_err(workbook_failed)?;
+                }
+            }
         }
         self.after = page.members.last().map(|member| order.cursor_of(member));
         self.done = !page.has_next_page;

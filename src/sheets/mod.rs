@@ -1,10 +1,14 @@
-//! Spreadsheets in and out. [`reader`] reads the invitation sheet whatever a spreadsheet sent;
-//! everything muster writes as CSV goes through [`CsvOut`]: UTF-8 with a byte-order mark (so
-//! Excel shows accents), CRLF line ends, every cell quoted and neutralised against CSV
-//! injection — whatever separator the spreadsheet splits on.
+//! Spreadsheets in and out. [`reader`] reads the invitation sheet whatever a spreadsheet sent:
+//! a CSV in any of the encodings and separators spreadsheets save, or a workbook
+//! ([`workbook`]: `.xlsx`, `.xlsm`, `.ods`, `.xls`). Everything muster writes as CSV goes
+//! through [`CsvOut`]: UTF-8 with a byte-order mark (so Excel shows accents), CRLF line ends,
+//! every cell quoted and neutralised against CSV injection — whatever separator the
+//! spreadsheet splits on; as a workbook, through [`xlsx_out::XlsxOut`].
 
 pub mod problem;
 pub mod reader;
+pub mod workbook;
+pub mod xlsx_out;
 
 use std::borrow::Cow;
 

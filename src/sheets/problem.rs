@@ -19,6 +19,7 @@ pub enum Code {
     AlreadyAccepted,
     ValueTooLong,
     TooManyRoles,
+    CellNotText,
     EmptySheet,
     MissingColumn,
     UnreadableEncoding,
@@ -46,6 +47,7 @@ impl Code {
             Self::AlreadyAccepted => "ALREADY_ACCEPTED",
             Self::ValueTooLong => "VALUE_TOO_LONG",
             Self::TooManyRoles => "TOO_MANY_ROLES",
+            Self::CellNotText => "CELL_NOT_TEXT",
             Self::EmptySheet => "EMPTY_SHEET",
             Self::MissingColumn => "MISSING_COLUMN",
             Self::UnreadableEncoding => "UNREADABLE_ENCODING",
@@ -99,11 +101,15 @@ pub struct SheetProblem {
     pub column: Option<Column>,
     pub code: Code,
     pub message: String,
+    /// In a workbook, the worksheet and the cell as the spreadsheet names them
+    /// (`Invitation Links!B7`); a worksheet alone for a problem of the whole worksheet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
 }
 
 impl SheetProblem {
     pub fn new(line: u32, column: Option<Column>, code: Code, message: impl Into<String>) -> Self {
-        Self { line, column, code, message: message.into() }
+        Self { line, column, code, message: message.into(), cell: None }
     }
 
     /// A problem of the whole sheet (no line, no column).

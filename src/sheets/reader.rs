@@ -1,5 +1,6 @@
 //! Reading the invitation sheet as spreadsheets really save it. Pure: bytes in, rows and
-//! warnings (or the problems that stop reading) out; never panics, whatever the bytes.
+//! warnings (or the problems that stop reading) out; never panics, whatever the bytes. A
+//! workbook, known by its first bytes, is read by [`super::workbook`] into the same rows.
 //!
 //! What it copes with, saying so in a warning where it converted something:
 //! - encodings: UTF-8 with or without BOM, UTF-16 LE/BE with BOM (Excel's "Unicode text"),
@@ -28,12 +29,17 @@ pub struct RawRow {
     /// The columns whose cell is longer than [`CELL_CHARS`]: nothing in them is read (an
     /// oversized cell is left empty), so no check ever works on more than a cell's worth.
     pub oversized: Vec<Column>,
+    /// The columns whose workbook cell holds no text where text is expected (a date, a
+    /// true/false, an error such as `#N/A`), each with what it holds; the cell is left empty.
+    pub not_text: Vec<(Column, String)>,
 }
 
 #[derive(Debug, Default)]
 pub struct ReadSheet {
     pub rows: Vec<RawRow>,
     pub warnings: Vec<SheetProblem>,
+    /// Where a workbook's sheet sat, to name each problem's cell; `None` for a CSV.
+    pub place: Option<super::workbook::Place>,
 }
 
 /// Reads a sheet, or says why it cannot be read at all.
@@ -47,6 +53,9 @@ pub fn read(bytes: &[u8]) -> Result<ReadSheet, Vec<SheetProblem>> {
                 MAX_BYTES / 1_048_576
             ),
         )]);
+    }
+    if let Some(kind) = super::workbook::Kind::of(bytes) {
+        return super::workbook::read(bytes, kind);
     }
     let mut warnings = Vec::new();
     let (text, converted) = decode(bytes).map_err(|problem| vec![problem])?;
@@ -69,7 +78,7 @@ pub fn read(bytes: &[u8]) -> Result<ReadSheet, Vec<SheetProblem>> {
     if rows.is_empty() {
         return Err(vec![empty_sheet()]);
     }
-    Ok(ReadSheet { rows, warnings })
+    Ok(ReadSheet { rows, warnings, place: None })
 }
 
 /// The header, then every non-blank row under it, each with its spreadsheet line.
@@ -77,29 +86,73 @@ fn read_rows(text: &str, delimiter: u8, warnings: &mut Vec<SheetProblem>) -> Res
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut lines = LineCounter::new(text);
-    let mut header: Option<Header> = None;
-    let mut rows = Vec::new();
+    let mut rows = Collector::new(std::mem::take(warnings));
     for record in reader.records() {
         // With `flexible` and valid UTF-8 the reader has nothing left to refuse; stop cleanly
         // rather than guess if it ever does.
         let record = record.map_err(|err| vec![unreadable(format!("the sheet could not be read as CSV: {err}"))])?;
         let line = lines.line_of(&record);
+        rows.push(line, &record)?;
+    }
+    let (rows, read_warnings) = rows.finish();
+    *warnings = read_warnings;
+    Ok(rows)
+}
+
+/// Rows as a sheet gives them, from a CSV or a worksheet: the first non-blank one is the
+/// header, every non-blank one after it a data row.
+pub(super) struct Collector {
+    header: Option<Header>,
+    rows: Vec<RawRow>,
+    warnings: Vec<SheetProblem>,
+}
+
+impl Collector {
+    pub(super) fn new(warnings: Vec<SheetProblem>) -> Self {
+        Self { header: None, rows: Vec::new(), warnings }
+    }
+
+    /// Takes one row; answers the data row it made, if it made one (blank rows and the header
+    /// make none).
+    pub(super) fn push(
+        &mut self,
+        line: u32,
+        record: &csv::StringRecord,
+    ) -> Result<Option<&mut RawRow>, Vec<SheetProblem>> {
         if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
+            return Ok(None);
         }
-        let Some(header) = &header else {
-            header = Some(Header::parse(&record, warnings)?);
-            continue;
+        let Some(header) = &self.header else {
+            self.header = Some(Header::parse(record, &mut self.warnings)?);
+            return Ok(None);
         };
-        if rows.len() == MAX_ROWS {
+        if self.rows.len() == MAX_ROWS {
             return Err(vec![SheetProblem::sheet(
                 Code::TooManyRows,
                 format!("the sheet has more than {MAX_ROWS} rows; split it into several sheets"),
             )]);
         }
-        rows.push(header.row(line, &record));
+        self.rows.push(header.row(line, record));
+        Ok(self.rows.last_mut())
     }
-    Ok(rows)
+
+    /// Where each column is, once the header has been read (0-based).
+    pub(super) fn columns(&self) -> Option<[(Column, usize); 4]> {
+        self.header.as_ref().map(Header::columns)
+    }
+
+    pub(super) fn warn(&mut self, warning: SheetProblem) {
+        self.warnings.push(warning);
+    }
+
+    pub(super) fn finish(self) -> (Vec<RawRow>, Vec<SheetProblem>) {
+        (self.rows, self.warnings)
+    }
+}
+
+/// Whether `record` is the invitation sheet's header: every column named.
+pub(super) fn is_header(record: &csv::StringRecord) -> bool {
+    Header::parse(record, &mut Vec::new()).is_ok()
 }
 
 /// Spreadsheet line numbers, counted from the reader's byte offsets (its own line count skips
@@ -135,14 +188,14 @@ impl<'a> LineCounter<'a> {
     }
 }
 
-fn empty_sheet() -> SheetProblem {
+pub(super) fn empty_sheet() -> SheetProblem {
     SheetProblem::sheet(
         Code::EmptySheet,
         "the sheet has no rows to read: put the header `Team Member ID,Email,Language,Role IDs` on line 1 and one member per line below it",
     )
 }
 
-fn unreadable(message: impl Into<String>) -> SheetProblem {
+pub(super) fn unreadable(message: impl Into<String>) -> SheetProblem {
     SheetProblem::sheet(Code::UnreadableEncoding, message)
 }
 
@@ -157,9 +210,6 @@ fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<String>), SheetProblem> 
                 err.valid_up_to() + 3
             ))),
         };
-    }
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
-        return Err(unreadable(format!("this is an Excel workbook, not a CSV file: {SAVE_AS}")));
     }
     let utf16 = if bytes.starts_with(b"\xFF\xFE") {
         Some((encoding_rs::UTF_16LE, &bytes[2..], "UTF-16 (Excel's \"Unicode text\")"))
@@ -320,7 +370,16 @@ impl Header {
         let email = cell(self.email, Column::Email);
         let language = cell(self.language, Column::Language);
         let role_ids = split_role_ids(&cell(self.role_ids, Column::RoleIds));
-        RawRow { line, member_id, email, language, role_ids, oversized }
+        RawRow { line, member_id, email, language, role_ids, oversized, not_text: Vec::new() }
+    }
+
+    fn columns(&self) -> [(Column, usize); 4] {
+        [
+            (Column::MemberId, self.member_id),
+            (Column::Email, self.email),
+            (Column::Language, self.language),
+            (Column::RoleIds, self.role_ids),
+        ]
     }
 }
 
@@ -367,6 +426,7 @@ mod tests {
                 language: "en".into(),
                 role_ids: vec!["NBq0Nvg34".into(), "E9bMO7zx5".into()],
                 oversized: Vec::new(),
+                not_text: Vec::new(),
             }]
         );
     }

@@ -104,7 +104,7 @@ async fn emails_outside_an_enforced_providers_domains_get_no_link() {
     assert_eq!(payload["issued"], 0);
     assert_eq!(
         payload["errors"],
-        json!([{ "line": 3, "column": "Email", "code": "EMAIL_DOMAIN_NOT_IN_SSO", "message": payload["errors"][0]["message"] }])
+        json!([{ "line": 3, "column": "Email", "code": "EMAIL_DOMAIN_NOT_IN_SSO", "message": payload["errors"][0]["message"], "cell": null }])
     );
     assert!(payload["errors"][0]["message"].as_str().unwrap().contains("acme.test"));
 

@@ -19,3 +19,4 @@ mod roles;
 mod schema;
 mod sheets;
 mod statements;
+mod workbooks;

@@ -4,7 +4,7 @@ use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    invitations::sheet::{ReportRow, SheetReport},
+    invitations::sheet::{ReportRow, SheetReport, links_workbook},
     sheets::{SheetProblem as Problem, UTF8_BOM},
 };
 
@@ -54,6 +54,10 @@ pub struct SheetProblem {
     pub code: String,
     /// What is wrong and how to fix it.
     pub message: String,
+    /// In a workbook (.xlsx, .ods, .xls), the worksheet and the cell as the spreadsheet names
+    /// them (`Invitation Links!B7`), or the worksheet alone for the sheet as a whole; null
+    /// for a CSV.
+    pub cell: Option<String>,
 }
 
 impl From<&Problem> for SheetProblem {
@@ -63,6 +67,7 @@ impl From<&Problem> for SheetProblem {
             column: problem.column.map(|column| column.header().to_owned()),
             code: problem.code.as_str().to_owned(),
             message: problem.message.clone(),
+            cell: problem.cell.clone(),
         }
     }
 }
@@ -100,5 +105,19 @@ impl GenerateInvitationLinksPayload {
     async fn csv(&self) -> Option<String> {
         let bytes = self.0.csv.as_deref()?;
         Some(String::from_utf8_lossy(bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes)).into_owned())
+    }
+    /// The same links sheet as an `.xlsx` workbook, base64-encoded (decode it and save it as
+    /// `invitation-links.xlsx`): links clickable, expiry a date, every other cell text. Made
+    /// only when asked for; null when nothing was issued. `POST /invitations/links?format=xlsx`
+    /// answers the file itself.
+    async fn workbook(&self) -> async_graphql::Result<Option<String>> {
+        if self.0.csv.is_none() {
+            return Ok(None);
+        }
+        let rows = self.0.rows.clone();
+        let bytes = tokio::task::spawn_blocking(move || links_workbook(&rows))
+            .await
+            .map_err(|err| crate::AppError::Internal(err.into()))??;
+        Ok(Some(base64::engine::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)))
     }
 }

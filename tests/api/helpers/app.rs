@@ -195,8 +195,8 @@ const GENERATE: &str = "mutation($input: GenerateInvitationLinksInput!) {
   generateInvitationLinks(input: $input) {
     batchId issued csv
     rows { line memberId email language roleIds link expiresAt }
-    errors { line column code message }
-    warnings { line column code message }
+    errors { line column code message cell }
+    warnings { line column code message cell }
   }
 }";
 

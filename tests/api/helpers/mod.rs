@@ -10,6 +10,7 @@ pub mod fixtures;
 pub mod node;
 pub mod oidc;
 pub mod process;
+pub mod python;
 
 pub use app::{Parts, TestApp, spawn_app, spawn_app_on, spawn_app_with, start, test_config};
 pub use database::TestDatabase;

@@ -1,0 +1,276 @@
+//! `.ods` (OpenDocument, LibreOffice's own and one of Google Sheets' downloads), read from its
+//! `content.xml` in one bounded pass. OpenDocument writes repeated rows and cells once with a
+//! count (LibreOffice ends every sheet with a million empty rows written as one): the count is
+//! honoured for line numbers and bounded for cells, so a few bytes cannot claim a million
+//! columns of values.
+
+use std::collections::HashSet;
+use std::io::{Cursor, Read, Seek};
+
+use quick_xml::events::{BytesStart, Event};
+
+use super::{EachRow, Flow, Layout, Merge, Value, Worksheet, guard};
+use crate::limits::WORKBOOK_CELLS;
+use crate::sheets::problem::SheetProblem;
+
+struct Table {
+    rows: Vec<(u32, Vec<(u32, Value)>)>,
+    layout: Option<Layout>,
+}
+
+pub struct Book {
+    worksheets: Vec<Worksheet>,
+    tables: Vec<Table>,
+}
+
+impl Book {
+    pub fn open(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Self, Vec<SheetProblem>> {
+        let mut xml = guard::xml(archive, "content.xml").map_err(|problem| vec![problem])?;
+        let mut parser = Parser::default();
+        parser.run(&mut xml).map_err(|problem| vec![problem])?;
+        Ok(Self { worksheets: parser.worksheets, tables: parser.tables })
+    }
+}
+
+impl super::Book for Book {
+    fn worksheets(&self) -> &[Worksheet] {
+        &self.worksheets
+    }
+
+    fn layout(&mut self, index: usize) -> Result<Layout, SheetProblem> {
+        Ok(self.tables[index].layout.clone().unwrap_or_default())
+    }
+
+    fn rows(&mut self, index: usize, each: &mut EachRow<'_>) -> Result<(), Vec<SheetProblem>> {
+        for (row, cells) in &self.tables[index].rows {
+            if let Flow::Stop = each(*row, cells)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where the pass is: in which table, row, column and cell.
+#[derive(Default)]
+struct Parser {
+    worksheets: Vec<Worksheet>,
+    tables: Vec<Table>,
+    /// Table styles that hide their table (`table:display="false"`).
+    hidden_styles: HashSet<String>,
+    style: Option<String>,
+    row: u32,
+    row_repeat: u32,
+    row_hidden: bool,
+    row_cells: Vec<(u32, Value)>,
+    column: u32,
+    cell: Option<Cell>,
+    cells: u64,
+    /// Depth inside a cell's comment (`office:annotation`), whose text is not the cell's.
+    in_comment: u32,
+}
+
+/// The cell being read: its value (text is gathered from its paragraphs) and its repeat.
+struct Cell {
+    kind: Kind,
+    text: String,
+    paragraphs: u32,
+    repeat: u32,
+}
+
+enum Kind {
+    Text,
+    Ready(Value),
+    Error,
+    Empty,
+}
+
+fn count(element: &BytesStart<'_>, name: &[u8]) -> u32 {
+    guard::attribute(element, name).and_then(|n| n.parse::<u32>().ok()).unwrap_or(1).max(1)
+}
+
+impl Parser {
+    fn run<R: Read + Seek>(&mut self, xml: &mut guard::Xml<'_, R>) -> Result<(), SheetProblem> {
+        let mut buf = Vec::new();
+        loop {
+            let event = xml.read_event_into(&mut buf).map_err(|err| guard::xml_failed(&err))?;
+            match event {
+                Event::Start(e) => self.start(&e, false)?,
+                Event::Empty(e) => self.start(&e, true)?,
+                Event::End(e) => self.end(e.name().as_ref())?,
+                Event::Text(text) if self.in_comment == 0 => {
+                    if let Some(cell) = &mut self.cell {
+                        cell.text.push_str(&text.xml_content().map_err(|_| guard::damaged())?);
+                    }
+                }
+                Event::GeneralRef(reference) if self.in_comment == 0 => {
+                    if let (Some(cell), Ok(Some(c))) = (&mut self.cell, reference.resolve_char_ref()) {
+                        cell.text.push(c);
+                    } else if let Some(cell) = &mut self.cell {
+                        let named = reference.decode().unwrap_or_default();
+                        if let Some(c) = quick_xml::escape::resolve_predefined_entity(&named) {
+                            cell.text.push_str(c);
+                        }
+                    }
+                }
+                Event::Eof => return Ok(()),
+                _ => {}
+            }
+            buf.clear();
+        }
+    }
+
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), SheetProblem> {
+        if e.name().as_ref() == b"office:annotation" && !empty {
+            self.in_comment += 1;
+        }
+        if self.in_comment > 0 {
+            return Ok(());
+        }
+        match e.name().as_ref() {
+            b"style:style" => self.style = guard::attribute(e, b"name"),
+            b"style:table-properties" => {
+                if let Some(style) = &self.style
+                    && guard::attribute(e, b"display").as_deref() == Some("false")
+                {
+                    self.hidden_styles.insert(style.clone());
+                }
+            }
+            b"table:table" => {
+                let name = guard::attribute(e, b"name").unwrap_or_default();
+                let visible =
+                    guard::attribute(e, b"style-name").is_none_or(|style| !self.hidden_styles.contains(&style));
+                self.worksheets.push(Worksheet { name, visible });
+                self.tables.push(Table { rows: Vec::new(), layout: Some(Layout::default()) });
+                self.row = 0;
+            }
+            b"table:table-row" => {
+                self.row_repeat = count(e, b"number-rows-repeated");
+                self.row_hidden = guard::attribute(e, b"visibility").is_some_and(|v| v != "visible");
+                self.row_cells.clear();
+                self.column = 0;
+                if empty {
+                    self.end_row()?;
+                }
+            }
+            b"table:table-cell" | b"table:covered-table-cell" => {
+                self.start_cell(e);
+                if empty {
+                    self.end_cell()?;
+                }
+            }
+            b"text:p" | b"text:h" if self.cell.is_some() => {
+                if let Some(cell) = &mut self.cell {
+                    if cell.paragraphs > 0 {
+                        cell.text.push('\n');
+                    }
+                    cell.paragraphs += 1;
+                }
+            }
+            b"text:s" => {
+                if let Some(cell) = &mut self.cell {
+                    let spaces = count(e, b"c").min(1_000);
+                    cell.text.extend(std::iter::repeat_n(' ', spaces as usize));
+                }
+            }
+            b"text:tab" => self.cell.iter_mut().for_each(|cell| cell.text.push('\t')),
+            b"text:line-break" => self.cell.iter_mut().for_each(|cell| cell.text.push('\n')),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, name: &[u8]) -> Result<(), SheetProblem> {
+        if name == b"office:annotation" {
+            self.in_comment = self.in_comment.saturating_sub(1);
+            return Ok(());
+        }
+        if self.in_comment > 0 {
+            return Ok(());
+        }
+        match name {
+            b"table:table-cell" | b"table:covered-table-cell" => self.end_cell(),
+            b"table:table-row" => self.end_row(),
+            b"table:table" => {
+                if let Some(table) = self.tables.last_mut() {
+                    table.rows.shrink_to_fit();
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn start_cell(&mut self, e: &BytesStart<'_>) {
+        let repeat = count(e, b"number-columns-repeated");
+        let spans = (count(e, b"number-rows-spanned"), count(e, b"number-columns-spanned"));
+        if spans != (1, 1)
+            && let Some(layout) = self.tables.last_mut().and_then(|table| table.layout.as_mut())
+        {
+            let (row, column) = (self.row, self.column);
+            layout.merges.push(Merge {
+                rows: (row, row.saturating_add(spans.0 - 1)),
+                columns: (column, column.saturating_add(spans.1 - 1)),
+            });
+        }
+        let attribute = |name: &[u8]| guard::attribute(e, name);
+        let kind = match attribute(b"value-type").as_deref() {
+            // LibreOffice marks an error's cell beside its string type.
+            _ if attribute(b"calcext:value-type").as_deref() == Some("error") => Kind::Error,
+            Some("float" | "percentage" | "currency") => match attribute(b"value").and_then(|v| v.parse().ok()) {
+                Some(n) => Kind::Ready(Value::Number(n)),
+                None => Kind::Text,
+            },
+            Some("date") => Kind::Ready(Value::Date(attribute(b"date-value").unwrap_or_default().replace('T', " "))),
+            Some("time") => Kind::Ready(Value::Date(attribute(b"time-value").unwrap_or_default())),
+            Some("boolean") => Kind::Ready(Value::Bool(attribute(b"boolean-value").as_deref() == Some("true"))),
+            Some(_) => Kind::Text,
+            None => Kind::Empty,
+        };
+        self.cell = Some(Cell { kind, text: String::new(), paragraphs: 0, repeat });
+    }
+
+    fn end_cell(&mut self) -> Result<(), SheetProblem> {
+        let Some(cell) = self.cell.take() else { return Ok(()) };
+        let value = match cell.kind {
+            Kind::Ready(value) => Some(value),
+            Kind::Text if !cell.text.is_empty() => Some(Value::Text(cell.text)),
+            Kind::Error => Some(Value::Error(cell.text)),
+            Kind::Text | Kind::Empty => None,
+        };
+        if let Some(value) = value {
+            self.count_cells(u64::from(cell.repeat) * u64::from(self.row_repeat))?;
+            for offset in 0..cell.repeat {
+                self.row_cells.push((self.column.saturating_add(offset), value.clone()));
+            }
+        }
+        self.column = self.column.saturating_add(cell.repeat);
+        Ok(())
+    }
+
+    fn end_row(&mut self) -> Result<(), SheetProblem> {
+        let Some(table) = self.tables.last_mut() else { return Ok(()) };
+        if !self.row_cells.is_empty() {
+            for offset in 0..self.row_repeat {
+                let row = self.row.saturating_add(offset);
+                table.rows.push((row, self.row_cells.clone()));
+                if self.row_hidden
+                    && let Some(layout) = &mut table.layout
+                {
+                    layout.hidden_rows.insert(row);
+                }
+            }
+        }
+        self.row_cells.clear();
+        self.row = self.row.saturating_add(self.row_repeat);
+        Ok(())
+    }
+
+    fn count_cells(&mut self, more: u64) -> Result<(), SheetProblem> {
+        self.cells = self.cells.saturating_add(more);
+        if self.cells > WORKBOOK_CELLS {
+            return Err(guard::too_large(&format!("has more than {WORKBOOK_CELLS} cells")));
+        }
+        Ok(())
+    }
+}
