@@ -68,6 +68,8 @@ pub enum BenchAction {
     /// Times every shape of the members page (single client and under load), optionally
     /// against another muster binary.
     Members(crate::bench::MembersArgs),
+    /// Times reading a sheet into rows, from CSV and from a workbook, with no database.
+    Sheet(crate::bench::SheetArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,6 +189,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench { action: BenchAction::Invitations(args) } => crate::bench::invitations::run(args).await,
         Command::Bench { action: BenchAction::Load(args) } => crate::bench::load::run(args).await,
         Command::Bench { action: BenchAction::Members(args) } => crate::bench::members::run(args).await,
+        Command::Bench { action: BenchAction::Sheet(args) } => crate::bench::sheet::run(&args),
     }
 }
 

@@ -30,6 +30,9 @@ pub const SHEET_ROWS: usize = 200_000;
 /// worksheet counted before it is read (a zip bomb, or a sheet claiming a million columns, is
 /// `TOO_LARGE` before it costs anything). 200,000 rows of a few columns take a fifth of each.
 pub const WORKBOOK_UNZIPPED_BYTES: u64 = 256 * 1024 * 1024;
+/// Bytes of a workbook part held whole while its worksheet is read (its shared strings, its
+/// styles): a 200,000-row sheet's strings take a third of it.
+pub const WORKBOOK_HELD_BYTES: u64 = 96 * 1024 * 1024;
 pub const WORKBOOK_CELLS: u64 = 4_000_000;
 /// Characters in one cell of a sheet's Team Member ID, Email, Language or Role IDs column
 /// (`VALUE_TOO_LONG`).

@@ -135,7 +135,7 @@ fn sheet_as(format: SheetFormat, csv: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Reading the rows alone, from the workbook and from the same rows as CSV.
-fn print_reading(csv: &[u8], workbook: &[u8]) -> anyhow::Result<()> {
+pub fn print_reading(csv: &[u8], workbook: &[u8]) -> anyhow::Result<()> {
     let (from_csv, from_workbook) = (reading_time(csv)?, reading_time(workbook)?);
     println!(
         "reading alone     {:.0} ms from the workbook, {:.0} ms from the same rows as CSV: {:.2}× (best of 5)",
@@ -147,7 +147,7 @@ fn print_reading(csv: &[u8], workbook: &[u8]) -> anyhow::Result<()> {
 }
 
 /// The CSV's rows as a workbook the way Excel saves one: every text cell a shared string.
-fn workbook_of(csv: &str) -> anyhow::Result<Vec<u8>> {
+pub fn workbook_of(csv: &str) -> anyhow::Result<Vec<u8>> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet().set_name("Invitation Links")?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(csv.as_bytes());

@@ -5,7 +5,9 @@
 //! - `muster bench load`: a minute of admins paging through members at 64 connections against
 //!   a separate muster process, with its memory over time ([`load`]);
 //! - `muster bench members`: every members page shape, single client and under load, against
-//!   another build when asked ([`members`]).
+//!   another build when asked ([`members`]);
+//! - `muster bench sheet`: reading a sheet into rows alone, from CSV and from a workbook, no
+//!   database ([`sheet`]).
 //!
 //! [`seed`] fills an organization through the services, [`api`] through the API (any build);
 //! [`server`] runs a muster binary in a process of its own.
@@ -17,6 +19,7 @@ pub mod load;
 pub mod members;
 pub mod seed;
 pub mod server;
+pub mod sheet;
 
 use anyhow::Context as _;
 use sea_orm::ConnectionTrait;
@@ -24,6 +27,7 @@ use sea_orm::ConnectionTrait;
 pub use invitations::InvitationsArgs;
 pub use load::LoadArgs;
 pub use members::MembersArgs;
+pub use sheet::SheetArgs;
 
 /// A database made for one run, and removed after it.
 pub struct FreshDatabase {

@@ -297,8 +297,20 @@ fn sniff_delimiter(text: &str) -> u8 {
 /// comma (a semicolon export); spaces and repeats dropped, order kept. Linear in the cell.
 pub fn split_role_ids(cell: &str) -> Vec<String> {
     let separator = if !cell.contains(',') && cell.contains(';') { ';' } else { ',' };
+    let ids = cell.split(separator).map(str::trim).filter(|id| !id.is_empty());
+    // A cell names a role or two: comparing with the ones kept beats hashing them. Past a
+    // handful (a cell holds at most 1,000 characters), a set keeps it linear.
+    if cell.len() <= 64 {
+        let mut kept: Vec<String> = Vec::with_capacity(2);
+        for id in ids {
+            if !kept.iter().any(|seen| seen == id) {
+                kept.push(id.to_owned());
+            }
+        }
+        return kept;
+    }
     let mut seen = std::collections::HashSet::new();
-    cell.split(separator).map(str::trim).filter(|id| !id.is_empty() && seen.insert(*id)).map(str::to_owned).collect()
+    ids.filter(|id| seen.insert(*id)).map(str::to_owned).collect()
 }
 
 /// Where each needed column is.
@@ -360,7 +372,8 @@ impl Header {
         let mut cell = |index: usize, column: Column| {
             let text = record.get(index).map(str::trim).unwrap_or_default();
             // Counting stops past the bound: a 50 MB cell costs no more than a long one.
-            if text.chars().nth(CELL_CHARS).is_some() {
+            // A cell of no more bytes than the bound has no more characters either.
+            if text.len() > CELL_CHARS && text.chars().nth(CELL_CHARS).is_some() {
                 oversized.push(column);
                 return String::new();
             }

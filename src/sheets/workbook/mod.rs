@@ -22,7 +22,7 @@ mod xls;
 mod xlsx;
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::rc::Rc;
 
 use super::problem::{Code, Column, SheetProblem};
 use super::reader::{Collector, RawRow, ReadSheet, empty_sheet, is_header, unreadable};
@@ -56,9 +56,17 @@ pub fn read(bytes: &[u8], kind: Kind) -> Result<ReadSheet, Vec<SheetProblem>> {
     };
     let (index, warning) = choose(book.as_mut())?;
     let name = book.worksheets()[index].name.clone();
-    let layout = book.layout(index).map_err(|problem| vec![problem.in_worksheet(&name)])?;
-    let mut feeder = Feeder::new(&name, layout, warning);
-    book.rows(index, &mut |line, cells| feeder.row(line, cells)).map_err(|problems| in_worksheet(problems, &name))?;
+    let fed = |merges: Vec<Merge>, book: &mut dyn Book| {
+        let mut feeder = Feeder::new(&name, merges, warning.clone());
+        let merges = book.rows(index, &mut |line, hidden, cells| feeder.row(line, hidden, cells))?;
+        Ok::<_, Vec<SheetProblem>>((feeder, merges))
+    };
+    let (mut feeder, merges) = fed(Vec::new(), book.as_mut()).map_err(|problems| in_worksheet(problems, &name))?;
+    if !merges.is_empty() {
+        // A merged area fills every row it covers, and some formats say which areas are
+        // merged only after the rows: read the rows again, knowing them. Rare, and bounded.
+        feeder = fed(merges, book.as_mut()).map_err(|problems| in_worksheet(problems, &name))?.0;
+    }
     feeder.finish().map_err(|problems| in_worksheet(problems, &name))
 }
 
@@ -76,7 +84,7 @@ fn zipped(bytes: &[u8]) -> Result<Box<dyn Book + '_>, Vec<SheetProblem>> {
     let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
     let has = |name: &str| names.iter().any(|entry| entry.eq_ignore_ascii_case(name));
     if has("xl/workbook.xml") {
-        return Ok(Box::new(xlsx::Book::open(bytes, archive)?));
+        return Ok(Box::new(xlsx::Book::open(archive)?));
     }
     let what = if has("xl/workbook.bin") {
         "an Excel binary workbook (.xlsb): save it as an Excel Workbook (.xlsx)"
@@ -99,13 +107,6 @@ pub(super) struct Worksheet {
     pub visible: bool,
 }
 
-/// What a worksheet shows beyond its cells: hidden rows and merged cells (0-based, as stored).
-#[derive(Debug, Clone, Default)]
-pub(super) struct Layout {
-    pub hidden_rows: BTreeSet<u32>,
-    pub merges: Vec<Merge>,
-}
-
 /// A merged area, first and last row and column included (0-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Merge {
@@ -113,7 +114,7 @@ pub(super) struct Merge {
     pub columns: (u32, u32),
 }
 
-/// What a row hands on: its 0-based row and its non-empty cells, left to right.
+/// What a row hands on: its non-empty cells, left to right, each with its 0-based column.
 pub(super) type Cells<'a> = &'a [(u32, Value)];
 
 /// Whether to go on reading rows.
@@ -122,22 +123,23 @@ pub(super) enum Flow {
     Stop,
 }
 
-/// What takes each row of a worksheet, and says whether to go on.
-pub(super) type EachRow<'f> = dyn FnMut(u32, Cells<'_>) -> Result<Flow, Vec<SheetProblem>> + 'f;
+/// What takes each row of a worksheet (its 0-based row, whether it is hidden, its cells), and
+/// says whether to go on.
+pub(super) type EachRow<'f> = dyn FnMut(u32, bool, Cells<'_>) -> Result<Flow, Vec<SheetProblem>> + 'f;
 
 /// One workbook format.
 pub(super) trait Book {
     fn worksheets(&self) -> &[Worksheet];
-    /// Hidden rows and merged cells of one worksheet; bounds it first.
-    fn layout(&mut self, index: usize) -> Result<Layout, SheetProblem>;
-    /// Every row with a non-empty cell, in order, until `each` says stop.
-    fn rows(&mut self, index: usize, each: &mut EachRow<'_>) -> Result<(), Vec<SheetProblem>>;
+    /// Every row with a non-empty cell, in order, until `each` says stop; answers the
+    /// worksheet's merged areas (every one, when read to the end). Bounds what it reads.
+    fn rows(&mut self, index: usize, each: &mut EachRow<'_>) -> Result<Vec<Merge>, Vec<SheetProblem>>;
 }
 
 /// A cell's value as the spreadsheet stored it.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Value {
-    Text(String),
+    /// Shared: a workbook's strings are stored once and may fill many cells.
+    Text(Rc<str>),
     Number(f64),
     /// A date or time, written as the spreadsheet's locale would not matter: `2024-03-01`.
     Date(String),
@@ -156,7 +158,7 @@ impl Value {
         Some(match data {
             Data::Empty => return None,
             Data::String(text) if text.is_empty() => return None,
-            Data::String(text) => Self::Text(text.clone()),
+            Data::String(text) => Self::Text(Rc::from(text.as_str())),
             Data::Int(n) => Self::Number(*n as f64),
             Data::Float(n) => Self::Number(*n),
             Data::Bool(b) => Self::Bool(*b),
@@ -192,7 +194,8 @@ impl Value {
     /// What a person sees, whatever the cell holds (for the header, and to tell blank rows).
     fn shown(&self) -> Cow<'_, str> {
         match self {
-            Self::Text(text) | Self::Date(text) | Self::Error(text) => Cow::Borrowed(text),
+            Self::Text(text) => Cow::Borrowed(text),
+            Self::Date(text) | Self::Error(text) => Cow::Borrowed(text),
             Self::Number(_) => self.text().unwrap_or_else(|_| Cow::Owned(String::new())),
             Self::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
         }
@@ -230,8 +233,7 @@ fn choose(book: &mut dyn Book) -> Result<(usize, Option<SheetProblem>), Vec<Shee
     for &index in &candidates {
         let mut found = false;
         let mut seen = 0;
-        book.layout(index).map_err(|problem| vec![problem.in_worksheet(&sheets[index].name)])?;
-        book.rows(index, &mut |_, cells| {
+        book.rows(index, &mut |_, _, cells| {
             seen += 1;
             found = is_header(&record_of(cells));
             Ok(if found || seen == HEADER_SEARCH_ROWS { Flow::Stop } else { Flow::More })
@@ -269,7 +271,8 @@ fn record_of(cells: Cells<'_>) -> csv::StringRecord {
 /// merged cells, and reads the four columns' cells as text.
 struct Feeder {
     worksheet: String,
-    layout: Layout,
+    /// Merged areas, by first row.
+    merges: Vec<Merge>,
     collector: Collector,
     /// Rows seen before the header, while it is still being looked for.
     before_header: Vec<(u32, Vec<(u32, Value)>)>,
@@ -282,11 +285,11 @@ struct Feeder {
 }
 
 impl Feeder {
-    fn new(worksheet: &str, mut layout: Layout, warning: Option<SheetProblem>) -> Self {
-        layout.merges.sort_by_key(|merge| merge.rows.0);
+    fn new(worksheet: &str, mut merges: Vec<Merge>, warning: Option<SheetProblem>) -> Self {
+        merges.sort_by_key(|merge| merge.rows.0);
         Self {
             worksheet: worksheet.to_owned(),
-            layout,
+            merges,
             collector: Collector::new(warning.into_iter().collect()),
             before_header: Vec::new(),
             header_found: false,
@@ -296,9 +299,9 @@ impl Feeder {
         }
     }
 
-    fn row(&mut self, row: u32, cells: Cells<'_>) -> Result<Flow, Vec<SheetProblem>> {
+    fn row(&mut self, row: u32, hidden: bool, cells: Cells<'_>) -> Result<Flow, Vec<SheetProblem>> {
         self.remember_merged(row, cells);
-        if self.layout.hidden_rows.contains(&row) {
+        if hidden {
             self.hidden_read.push(row + 1);
             return Ok(Flow::More);
         }
@@ -338,7 +341,7 @@ impl Feeder {
 
     fn remember_merged(&mut self, row: u32, cells: Cells<'_>) {
         self.merged.retain(|(merge, _)| merge.rows.1 >= row);
-        while let Some(merge) = self.layout.merges.get(self.next_merge).filter(|merge| merge.rows.0 <= row) {
+        while let Some(merge) = self.merges.get(self.next_merge).filter(|merge| merge.rows.0 <= row) {
             self.merged.push((*merge, None));
             self.next_merge += 1;
         }

@@ -9,13 +9,20 @@ use std::io::{Cursor, Read, Seek};
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::{EachRow, Flow, Layout, Merge, Value, Worksheet, guard};
+use super::{EachRow, Flow, Merge, Value, Worksheet, guard};
 use crate::limits::WORKBOOK_CELLS;
 use crate::sheets::problem::SheetProblem;
 
+/// A table's non-empty rows and its merged areas.
 struct Table {
-    rows: Vec<(u32, Vec<(u32, Value)>)>,
-    layout: Option<Layout>,
+    rows: Vec<Row>,
+    merges: Vec<Merge>,
+}
+
+struct Row {
+    row: u32,
+    hidden: bool,
+    cells: Vec<(u32, Value)>,
 }
 
 pub struct Book {
@@ -37,17 +44,14 @@ impl super::Book for Book {
         &self.worksheets
     }
 
-    fn layout(&mut self, index: usize) -> Result<Layout, SheetProblem> {
-        Ok(self.tables[index].layout.clone().unwrap_or_default())
-    }
-
-    fn rows(&mut self, index: usize, each: &mut EachRow<'_>) -> Result<(), Vec<SheetProblem>> {
-        for (row, cells) in &self.tables[index].rows {
-            if let Flow::Stop = each(*row, cells)? {
+    fn rows(&mut self, index: usize, each: &mut EachRow<'_>) -> Result<Vec<Merge>, Vec<SheetProblem>> {
+        let table = &self.tables[index];
+        for Row { row, hidden, cells } in &table.rows {
+            if let Flow::Stop = each(*row, *hidden, cells)? {
                 break;
             }
         }
-        Ok(())
+        Ok(table.merges.clone())
     }
 }
 
@@ -141,7 +145,7 @@ impl Parser {
                 let visible =
                     guard::attribute(e, b"style-name").is_none_or(|style| !self.hidden_styles.contains(&style));
                 self.worksheets.push(Worksheet { name, visible });
-                self.tables.push(Table { rows: Vec::new(), layout: Some(Layout::default()) });
+                self.tables.push(Table { rows: Vec::new(), merges: Vec::new() });
                 self.row = 0;
             }
             b"table:table-row" => {
@@ -205,10 +209,10 @@ impl Parser {
         let repeat = count(e, b"number-columns-repeated");
         let spans = (count(e, b"number-rows-spanned"), count(e, b"number-columns-spanned"));
         if spans != (1, 1)
-            && let Some(layout) = self.tables.last_mut().and_then(|table| table.layout.as_mut())
+            && let Some(table) = self.tables.last_mut()
         {
             let (row, column) = (self.row, self.column);
-            layout.merges.push(Merge {
+            table.merges.push(Merge {
                 rows: (row, row.saturating_add(spans.0 - 1)),
                 columns: (column, column.saturating_add(spans.1 - 1)),
             });
@@ -234,7 +238,7 @@ impl Parser {
         let Some(cell) = self.cell.take() else { return Ok(()) };
         let value = match cell.kind {
             Kind::Ready(value) => Some(value),
-            Kind::Text if !cell.text.is_empty() => Some(Value::Text(cell.text)),
+            Kind::Text if !cell.text.is_empty() => Some(Value::Text(cell.text.into())),
             Kind::Error => Some(Value::Error(cell.text)),
             Kind::Text | Kind::Empty => None,
         };
@@ -253,12 +257,7 @@ impl Parser {
         if !self.row_cells.is_empty() {
             for offset in 0..self.row_repeat {
                 let row = self.row.saturating_add(offset);
-                table.rows.push((row, self.row_cells.clone()));
-                if self.row_hidden
-                    && let Some(layout) = &mut table.layout
-                {
-                    layout.hidden_rows.insert(row);
-                }
+                table.rows.push(Row { row, hidden: self.row_hidden, cells: self.row_cells.clone() });
             }
         }
         self.row_cells.clear();

@@ -8,7 +8,7 @@ use std::io::{Cursor, Read};
 
 use calamine::{Reader, SheetType, SheetVisible, Xls};
 
-use super::{EachRow, Flow, Layout, Merge, Value, Worksheet, guard};
+use super::{EachRow, Flow, Merge, Value, Worksheet, guard};
 use crate::limits::WORKBOOK_CELLS;
 use crate::sheets::problem::SheetProblem;
 use crate::sheets::reader::unreadable;
@@ -49,22 +49,14 @@ impl super::Book for Book {
         &self.worksheets
     }
 
-    fn layout(&mut self, index: usize) -> Result<Layout, SheetProblem> {
+    fn rows(&mut self, index: usize, each: &mut EachRow<'_>) -> Result<Vec<Merge>, Vec<SheetProblem>> {
         let name = self.worksheets[index].name.clone();
         let merges = self.xls.worksheet_merge_cells(&name).unwrap_or_default();
-        Ok(Layout {
-            hidden_rows: self.hidden_rows[index].clone(),
-            merges: merges
-                .iter()
-                .map(|m| Merge { rows: (m.start.0, m.end.0), columns: (m.start.1, m.end.1) })
-                .collect(),
-        })
-    }
-
-    fn rows(&mut self, index: usize, each: &mut EachRow<'_>) -> Result<(), Vec<SheetProblem>> {
-        let name = self.worksheets[index].name.clone();
+        let merges =
+            merges.iter().map(|m| Merge { rows: (m.start.0, m.end.0), columns: (m.start.1, m.end.1) }).collect();
         let range = self.xls.worksheet_range(&name).map_err(|_| vec![guard::damaged()])?;
-        let Some((top, left)) = range.start() else { return Ok(()) };
+        let Some((top, left)) = range.start() else { return Ok(merges) };
+        let hidden_rows = &self.hidden_rows[index];
         let mut cells = Vec::new();
         for (offset, row) in range.rows().enumerate() {
             cells.clear();
@@ -73,13 +65,14 @@ impl super::Book for Book {
                     cells.push((left + column as u32, value));
                 }
             }
+            let row = top + offset as u32;
             if !cells.is_empty()
-                && let Flow::Stop = each(top + offset as u32, &cells)?
+                && let Flow::Stop = each(row, hidden_rows.contains(&row), &cells)?
             {
                 break;
             }
         }
-        Ok(())
+        Ok(merges)
     }
 }
 
