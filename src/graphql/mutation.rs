@@ -6,8 +6,8 @@ use super::{
     ContextExt,
     types::{
         AcceptedInvitation, CreateMemberInput, CreateRoleInput, GenerateInvitationLinksInput,
-        GenerateInvitationLinksPayload, Invitation, InvitationLink, InviteMemberInput, Member, Role, SsoProvider,
-        SsoProviderInput, UpdateMemberInput, UpdateRoleInput, ids,
+        GenerateInvitationLinksPayload, Invitation, InvitationLink, InviteMemberInput, Member, RevokeBatchPayload,
+        Role, SsoProvider, SsoProviderInput, UpdateMemberInput, UpdateRoleInput, ids,
     },
 };
 use crate::{
@@ -224,6 +224,19 @@ impl Mutation {
     ) -> Result<Invitation> {
         let caller = ctx.caller()?;
         Ok(Invitation(lifecycle::revoke(ctx.db(), caller, &id, ctx.now()).await?))
+    }
+
+    /// Takes back one upload (`batchId` from `generateInvitationLinks`): every invitation of it
+    /// whose link still works is revoked, in one transaction, with one audit event. Accepted
+    /// invitations stay accepted; taking a batch back twice is harmless.
+    async fn revoke_batch(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The upload's batch id.")] batch_id: ID,
+    ) -> Result<RevokeBatchPayload> {
+        let caller = ctx.caller()?;
+        let revoked = lifecycle::revoke_batch(ctx.db(), caller, &batch_id, ctx.now()).await?;
+        Ok(RevokeBatchPayload { batch_id: ID(revoked.batch_id), revoked: revoked.revoked as i32 })
     }
 
     /// A new link for the same member, address, language and roles; the old link stops working.

@@ -156,6 +156,58 @@ pub async fn revoke(
     Ok(revoked)
 }
 
+/// What taking back an upload did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedBatch {
+    pub batch_id: String,
+    /// Invitations whose link stopped working; accepted, expired and already revoked ones
+    /// are left as they are.
+    pub revoked: u64,
+}
+
+/// Takes back one upload (a wrong sheet, say): every invitation of the batch whose link still
+/// works is revoked, and its member shows as revoked, in one transaction, with one audit
+/// event. Accepted invitations stay accepted. Taking a batch back twice is harmless.
+#[tracing::instrument(skip(db, caller))]
+pub async fn revoke_batch(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    batch_id: &str,
+    now: DateTime<Utc>,
+) -> Result<RevokedBatch> {
+    let tenant = &caller.tenant;
+    let Some(public_id) = crate::domain::PublicId::parse(batch_id) else { return Err(AppError::NotFound("batch")) };
+    let txn = crate::db::begin_write(db).await?;
+    let batch = tenant
+        .invitation_batches()
+        .filter(entity::invitation_batch::Column::PublicId.eq(public_id.as_str()))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("batch"))?;
+    // The revoked rows answer whose they were: exactly those members move, even if another
+    // sheet invited one of them again meanwhile (that one's link is another invitation).
+    let revoked = invitation::Entity::update_many()
+        .col_expr(invitation::Column::Status, Expr::value(InvitationState::Revoked))
+        .col_expr(invitation::Column::RevokedAt, Expr::value(now))
+        .filter(invitation::Column::OrganizationId.eq(tenant.organization_id()))
+        .filter(invitation::Column::BatchId.eq(batch.id))
+        .filter(invitation::Column::Status.eq(InvitationState::Pending))
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .exec_with_returning(&txn)
+        .await?;
+    let member_ids: Vec<i64> = revoked.iter().map(|invitation| invitation.member_id).collect();
+    for chunk in member_ids.chunks(10_000) {
+        move_state(&txn, chunk, Move::Revoked, now).await?;
+    }
+    txn.commit().await?;
+    let count = revoked.len() as u64;
+    tracing::info!(batch = %batch.public_id, revoked = count, "batch revoked");
+    let details = serde_json::json!({ "revoked": count });
+    audit::record(db, tenant, &caller.name, Event::new(Action::BatchRevoked, Some(&batch.public_id), details), now)
+        .await;
+    Ok(RevokedBatch { batch_id: batch.public_id, revoked: count })
+}
+
 /// A new link for the same member, address, language and roles; the old link stops working.
 #[tracing::instrument(skip(db, caller, links, rules))]
 pub async fn resend(

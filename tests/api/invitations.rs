@@ -471,3 +471,47 @@ async fn unreadable_stored_roles_are_an_error_not_an_empty_grant() {
     assert_eq!(error_code(&response), Some("INTERNAL"), "nothing is accepted without its roles: {response}");
     assert_eq!(app.member_status(&f.members[0]).await, "PENDING");
 }
+
+#[tokio::test]
+async fn a_wrong_upload_is_taken_back_at_once() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 4).await;
+    let rows: Vec<(String, String)> =
+        f.members.iter().enumerate().map(|(i, id)| (id.clone(), format!("person{i}@example.com"))).collect();
+    let rows: Vec<(&str, &str, &str)> =
+        rows.iter().map(|(id, email)| (id.as_str(), email.as_str(), f.roles[0].as_str())).collect();
+    let payload = app.generate(&sheet(&rows[..3]), json!({})).await;
+    let batch = payload["batchId"].as_str().unwrap().to_owned();
+    let tokens: Vec<String> =
+        payload["rows"].as_array().unwrap().iter().map(|r| token_of(r["link"].as_str().unwrap())).collect();
+    // One invitee accepted before the admin noticed; another member was invited on their own.
+    assert!(app.accept(&tokens[0]).await.get("errors").is_none());
+    let alone = app.ok(INVITE, json!({ "input": { "memberId": f.members[3], "roleIds": [f.roles[1]] } })).await;
+    let alone = token_of(alone["inviteMember"]["link"].as_str().unwrap());
+
+    const REVOKE: &str = "mutation($id: ID!) { revokeBatch(batchId: $id) { batchId revoked } }";
+    let data = app.ok(REVOKE, json!({ "id": batch })).await;
+    assert_eq!(data["revokeBatch"], json!({ "batchId": batch, "revoked": 2 }));
+    assert_eq!(app.member_status(&f.members[0]).await, "ACCEPTED", "accepted stays accepted");
+    for (member, token) in f.members[1..3].iter().zip(&tokens[1..]) {
+        assert_eq!(app.member_status(member).await, "REVOKED");
+        assert_eq!(error_code(&app.accept(token).await), Some("INVALID_INVITATION"));
+    }
+    assert_eq!(app.member_status(&f.members[3]).await, "PENDING", "another upload's invitation is left alone");
+    let events = app.ok("{ auditEvents(first: 10) { nodes { action target details } } }", json!({})).await;
+    let taken_back: Vec<&Value> =
+        events["auditEvents"]["nodes"].as_array().unwrap().iter().filter(|e| e["action"] == "batch.revoked").collect();
+    assert_eq!(taken_back.len(), 1, "one event for the whole batch: {events}");
+    assert_eq!(taken_back[0]["target"], batch.as_str());
+    assert_eq!(taken_back[0]["details"]["revoked"], 2);
+
+    let again = app.ok(REVOKE, json!({ "id": batch })).await;
+    assert_eq!(again["revokeBatch"]["revoked"], 0, "taking a batch back twice is harmless");
+    assert!(app.accept(&alone).await.get("errors").is_none());
+
+    // Another organization's batch, or no batch at all, is not found.
+    let other = crate::helpers::create_org(&app.db, "globex", "Globex").await;
+    let response = app.gql_as(Some(other.as_str()), REVOKE, json!({ "id": batch })).await;
+    assert_eq!(error_code(&response), Some("NOT_FOUND"), "{response}");
+    assert_eq!(error_code(&app.gql(REVOKE, json!({ "id": "nope" })).await), Some("NOT_FOUND"));
+}

@@ -25,4 +25,4 @@ pub use invitation::{
 pub use member::{Member, MemberConnection, MemberConnectionFields};
 pub use organization::{Organization, Viewer};
 pub use role::Role;
-pub use sheet::{GenerateInvitationLinksPayload, SheetProblem, SheetRow};
+pub use sheet::{GenerateInvitationLinksPayload, RevokeBatchPayload, SheetProblem, SheetRow};

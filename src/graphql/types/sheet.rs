@@ -121,3 +121,13 @@ impl GenerateInvitationLinksPayload {
         Ok(Some(base64::engine::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)))
     }
 }
+
+/// What taking back an upload did.
+#[derive(SimpleObject)]
+pub struct RevokeBatchPayload {
+    /// The upload taken back.
+    pub batch_id: ID,
+    /// How many invitations were revoked: those whose link still worked. Accepted, expired
+    /// and already revoked ones are left as they are.
+    pub revoked: i32,
+}
