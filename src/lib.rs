@@ -56,6 +56,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod i18n;
 pub mod identity;
 pub mod instruments;
 pub mod invitations;

@@ -103,7 +103,7 @@ fn is_graphql(request: &Request) -> bool {
 fn error(request: &Request, status: StatusCode, code: &str, message: &str) -> Response {
     let path = request.uri().path();
     if status == StatusCode::SERVICE_UNAVAILABLE && (path.starts_with("/invite/") || path == "/sso/callback") {
-        return super::invite::unavailable();
+        return super::invite::unavailable(&super::invite::browser_language(request.headers()));
     }
     error_body(is_graphql(request), status, code, message)
 }

@@ -4,7 +4,7 @@
 
 use axum::{
     extract::{Path, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
 
@@ -12,21 +12,28 @@ use super::{ClientAddr, HttpState};
 use crate::{
     AppError,
     domain::InvitationStatus,
+    i18n::{Speaker, Texts},
     invitations::{
         accept::{self, PublicInvitation},
         sso_flow::{self, ProviderUnavailable},
     },
 };
 
+/// The language of a page that knows no invitation: the browser's.
+pub fn browser_language(headers: &HeaderMap) -> Speaker<'static> {
+    Texts::built_in().negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()))
+}
+
 pub async fn page(
     State(state): State<HttpState>,
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
     match accept::look_up(&state.app.db, &token, &client, state.app.now()).await {
         Ok(Some(found)) => landing(&found, &token),
-        Ok(None) => invalid(),
-        Err(err) => failure(err),
+        Ok(None) => invalid(&browser_language(&headers)),
+        Err(err) => failure(err, &browser_language(&headers)),
     }
 }
 
@@ -34,115 +41,111 @@ pub async fn accept(
     State(state): State<HttpState>,
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
+    let says = browser_language(&headers);
     match accept::accept(&state.app.db, &state.app.oidc, &token, &client, None, state.app.now()).await {
         Ok(accepted) => welcome(&accepted),
-        Err(err) => failure(err),
+        Err(err) => failure(err, &says),
     }
 }
 
 fn welcome(accepted: &accept::Accepted) -> Response {
-    html(
-        StatusCode::OK,
-        "Invitation accepted",
-        &format!(
-            "<h1>Welcome to {}</h1><p>Your invitation for <strong>{}</strong> is accepted. You can close this page.</p>",
-            escape(&accepted.organization_name),
-            escape(&accepted.email)
-        ),
-    )
+    let says = Texts::built_in().language(&accepted.language);
+    let (org, email) = (escape(&accepted.organization_name), strong(&accepted.email));
+    let body = format!(
+        "<h1>{}</h1><p>{}</p>",
+        says.say("welcome-heading", &[("org", &org)]),
+        says.say("welcome-body", &[("email", &email)])
+    );
+    html(StatusCode::OK, &says, "accepted-title", &body)
 }
 
 fn landing(found: &PublicInvitation, token: &str) -> Response {
+    let says = Texts::built_in().language(&found.invitation.language);
     let org = escape(&found.organization.name);
-    let email = escape(&found.invitation.email);
-    let body = match found.status {
-        InvitationStatus::Pending if found.sso.is_some() => format!(
-            "<h1>Join {org}</h1>\
-             <p>You are invited as <strong>{email}</strong>. Sign in with {} to accept; this invitation expires on {}.</p>\
-             <p><a class=\"button\" href=\"/invite/{}/sso\">Sign in with {}</a></p>",
-            escape(&found.sso.as_ref().map(|p| p.name.clone()).unwrap_or_default()),
-            found.invitation.expires_at.format("%B %-d, %Y at %H:%M UTC"),
-            escape(token),
-            escape(&found.sso.as_ref().map(|p| p.name.clone()).unwrap_or_default()),
-        ),
-        InvitationStatus::Pending => format!(
-            "<h1>Join {org}</h1>\
-             <p>You are invited as <strong>{email}</strong>. This invitation expires on {}.</p>\
-             <form method=\"post\" action=\"/invite/{}\"><button type=\"submit\">Accept invitation</button></form>",
-            found.invitation.expires_at.format("%B %-d, %Y at %H:%M UTC"),
-            escape(token),
-        ),
-        InvitationStatus::Accepted => {
-            format!("<h1>{org}</h1><p>This invitation for <strong>{email}</strong> was already accepted.</p>")
+    let email = strong(&found.invitation.email);
+    let date = says.date_time(found.invitation.expires_at);
+    let heading = says.say("join-heading", &[("org", &org)]);
+    let invited = says.say("invited-as", &[("email", &email)]);
+    let body = match (&found.status, &found.sso) {
+        (InvitationStatus::Pending, Some(provider)) => {
+            let provider = escape(&provider.name);
+            format!(
+                "<h1>{heading}</h1><p>{invited} {}</p><p><a class=\"button\" href=\"/invite/{}/sso\">{}</a></p>",
+                says.say("sso-to-accept", &[("provider", &provider), ("date", &date)]),
+                escape(token),
+                says.say("sign-in-with", &[("provider", &provider)]),
+            )
         }
-        _ => format!("<h1>{org}</h1><p>This invitation is no longer valid. Ask your administrator for a new one.</p>"),
+        (InvitationStatus::Pending, None) => format!(
+            "<h1>{heading}</h1><p>{invited} {}</p>\
+             <form method=\"post\" action=\"/invite/{}\"><button type=\"submit\">{}</button></form>",
+            says.say("expires-on", &[("date", &date)]),
+            escape(token),
+            says.say("accept-button", &[]),
+        ),
+        (InvitationStatus::Accepted, _) => {
+            format!("<h1>{org}</h1><p>{}</p>", says.say("already-accepted", &[("email", &email)]))
+        }
+        _ => format!("<h1>{org}</h1><p>{}</p>", says.say("no-longer-valid", &[])),
     };
-    html(StatusCode::OK, "Your invitation", &body)
+    html(StatusCode::OK, &says, "invitation-title", &body)
 }
 
-fn invalid() -> Response {
-    html(
-        StatusCode::NOT_FOUND,
-        "Invitation not valid",
-        "<h1>This invitation link is not valid</h1><p>It may have expired, been used or been replaced. Ask your administrator for a new one.</p>",
-    )
+fn strong(text: &str) -> String {
+    format!("<strong>{}</strong>", escape(text))
 }
 
-fn failure(err: AppError) -> Response {
+/// A page of a title, a heading (the title when `heading` is `None`) and a paragraph.
+fn plain(status: StatusCode, says: &Speaker<'_>, title: &str, heading: Option<&str>, body: &str) -> Response {
+    let content = format!("<h1>{}</h1><p>{}</p>", says.say(heading.unwrap_or(title), &[]), says.say(body, &[]));
+    html(status, says, title, &content)
+}
+
+fn invalid(says: &Speaker<'_>) -> Response {
+    plain(StatusCode::NOT_FOUND, says, "invalid-title", Some("invalid-heading"), "invalid-body")
+}
+
+fn failure(err: AppError, says: &Speaker<'_>) -> Response {
     match err {
-        AppError::InvalidInvitation => invalid(),
+        AppError::InvalidInvitation => invalid(says),
         AppError::RateLimited(seconds) => {
-            let mut page = html(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many attempts",
-                "<h1>Too many attempts</h1><p>Wait a few minutes and try again.</p>",
-            );
+            let mut page = plain(StatusCode::TOO_MANY_REQUESTS, says, "too-many-title", None, "too-many-body");
             page.headers_mut().insert(header::RETRY_AFTER, seconds.into());
             page
         }
         AppError::Internal(cause) if cause.downcast_ref::<ProviderUnavailable>().is_some() => {
             tracing::warn!(error = %cause, "SSO sign-in unavailable");
-            html(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Sign-in unavailable",
-                "<h1>The sign-in service is not answering</h1><p>Nothing was accepted. \
-                 Open your invitation link again in a few minutes.</p>",
-            )
+            let heading = Some("sign-in-down-heading");
+            plain(StatusCode::SERVICE_UNAVAILABLE, says, "sign-in-down-title", heading, "sign-in-down-body")
         }
         other if other.status() == StatusCode::SERVICE_UNAVAILABLE => {
             let _ = other.client_message();
-            unavailable()
+            unavailable(says)
         }
         other => {
             let _ = other.client_message();
-            html(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "<h1>Something went wrong</h1><p>Please try again later.</p>",
-            )
+            plain(StatusCode::INTERNAL_SERVER_ERROR, says, "error-title", None, "error-body")
         }
     }
 }
 
 /// What an invitee sees while muster cannot answer (the database away, the node too busy).
-pub fn unavailable() -> Response {
-    let mut page = html(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Try again shortly",
-        "<h1>Your invitation cannot be opened right now</h1><p>Nothing was accepted or changed. \
-         Open your invitation link again in a few minutes.</p>",
-    );
+pub fn unavailable(says: &Speaker<'_>) -> Response {
+    let heading = Some("unavailable-heading");
+    let mut page = plain(StatusCode::SERVICE_UNAVAILABLE, says, "unavailable-title", heading, "unavailable-body");
     page.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
     page
 }
 
-/// A small, self-contained page. The link's token is in the address: no referrer may carry
-/// it elsewhere, no cache or search engine may keep it, and no other site may frame the page
-/// to trick a click on its button.
-fn html(status: StatusCode, title: &str, body: &str) -> Response {
+/// A small, self-contained page in the speaker's language (`title` is a message id). The
+/// link's token is in the address: no referrer may carry it elsewhere, no cache or search
+/// engine may keep it, and no other site may frame the page to trick a click on its button.
+fn html(status: StatusCode, says: &Speaker<'_>, title: &str, body: &str) -> Response {
+    let (lang, title) = (says.tag(), says.say(title, &[]));
     let page = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}}\
          button,.button{{text-decoration:none;display:inline-block;font-size:1rem;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2457d6;color:#fff;cursor:pointer}}</style>\
@@ -155,6 +158,7 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
             (header::REFERRER_POLICY, "no-referrer"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::HeaderName::from_static("x-robots-tag"), "noindex"),
+            (header::CONTENT_LANGUAGE, lang),
             (header::X_FRAME_OPTIONS, "DENY"),
             (
                 header::CONTENT_SECURITY_POLICY,
@@ -191,6 +195,7 @@ pub async fn sso_start(
     State(state): State<HttpState>,
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
     match flow(&state).start(&token, &client, state.app.now()).await {
         Ok(url) => (
@@ -202,7 +207,7 @@ pub async fn sso_start(
             ],
         )
             .into_response(),
-        Err(err) => failure(err),
+        Err(err) => failure(err, &browser_language(&headers)),
     }
 }
 
@@ -218,13 +223,15 @@ pub async fn sso_callback(
     State(state): State<HttpState>,
     ClientAddr(client): ClientAddr,
     axum::extract::Query(callback): axum::extract::Query<Callback>,
+    headers: HeaderMap,
 ) -> Response {
+    let says = browser_language(&headers);
     let (Some(code), Some(flow_state)) = (callback.code, callback.state) else {
         tracing::info!(error = ?callback.error, "SSO callback without a code");
-        return invalid();
+        return invalid(&says);
     };
     match flow(&state).finish(&code, &flow_state, &client, state.app.now()).await {
         Ok(accepted) => welcome(&accepted),
-        Err(err) => failure(err),
+        Err(err) => failure(err, &says),
     }
 }

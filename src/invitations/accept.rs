@@ -47,6 +47,8 @@ pub struct Accepted {
     pub member_id: String,
     pub email: String,
     pub organization_name: String,
+    /// The invitation's language, which the welcome page speaks.
+    pub language: String,
 }
 
 fn limiter_key(client: &ClientNetwork) -> String {
@@ -268,7 +270,12 @@ pub async fn accept_found(
     };
     let event = Event::new(Action::InvitationAccepted, Some(&found.public_id), details);
     audit::record(db, &Tenant::new(found.organization_id), INVITEE, event, now).await;
-    Ok(Accepted { member_id: member.public_id, email: found.email, organization_name: organization.name })
+    Ok(Accepted {
+        member_id: member.public_id,
+        email: found.email,
+        organization_name: organization.name,
+        language: found.language,
+    })
 }
 
 /// An ID token offered to accept an invitation, and the provider it must come from.

@@ -515,3 +515,45 @@ async fn a_wrong_upload_is_taken_back_at_once() {
     assert_eq!(error_code(&response), Some("NOT_FOUND"), "{response}");
     assert_eq!(error_code(&app.gql(REVOKE, json!({ "id": "nope" })).await), Some("NOT_FOUND"));
 }
+
+#[tokio::test]
+async fn the_invitee_s_pages_speak_the_invitation_s_language() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 3).await;
+    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
+    for (i, language) in ["fr", "de", "pt_br"].iter().enumerate() {
+        csv.push_str(&format!("{},person{i}@example.com,{language},{}\n", f.members[i], f.roles[0]));
+    }
+    let payload = app.generate(&csv, json!({})).await;
+    let tokens: Vec<String> =
+        payload["rows"].as_array().unwrap().iter().map(|r| token_of(r["link"].as_str().unwrap())).collect();
+    let expected = [
+        ("fr", "Rejoignez", "Accepter l’invitation", "Bienvenue chez"),
+        ("de", "Einladung zu", "Einladung annehmen", "Willkommen bei"),
+        ("pt-BR", "Entre para", "Aceitar convite", "Boas-vindas a"),
+    ];
+    for (token, (lang, heading, button, welcome)) in tokens.iter().zip(expected) {
+        // The browser asks for English: the invitation's language wins.
+        let page =
+            app.client.get(app.url(&format!("/invite/{token}"))).header("accept-language", "en").send().await.unwrap();
+        assert_eq!(page.headers()["content-language"], lang);
+        let page = page.text().await.unwrap();
+        assert!(page.contains(&format!("<html lang=\"{lang}\">")), "{page}");
+        assert!(page.contains(heading) && page.contains(button), "{lang}: {page}");
+        assert!(page.contains(" UTC"), "the expiry, written as {lang} writes dates: {page}");
+        let done = app.client.post(app.url(&format!("/invite/{token}"))).send().await.unwrap().text().await.unwrap();
+        assert!(done.contains(welcome), "{lang}: {done}");
+    }
+    // No invitation to go by: the browser's language, else English.
+    let page = app
+        .client
+        .get(app.url("/invite/not-a-token"))
+        .header("accept-language", "ja, nl;q=0.9, de;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["content-language"], "nl");
+    assert!(page.text().await.unwrap().contains("Deze uitnodigingslink is ongeldig"));
+    let page = app.client.get(app.url("/invite/not-a-token")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("This invitation link is not valid"), "{page}");
+}
