@@ -34,6 +34,8 @@ pub const WORKBOOK_UNZIPPED_BYTES: u64 = 256 * 1024 * 1024;
 /// styles): a 200,000-row sheet's strings take a third of it.
 pub const WORKBOOK_HELD_BYTES: u64 = 96 * 1024 * 1024;
 pub const WORKBOOK_CELLS: u64 = 4_000_000;
+/// Merged areas in a workbook's worksheet.
+pub const WORKBOOK_MERGES: u64 = 10_000;
 /// Characters in one cell of a sheet's Team Member ID, Email, Language or Role IDs column
 /// (`VALUE_TOO_LONG`).
 pub const CELL_CHARS: usize = 1_000;

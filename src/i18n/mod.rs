@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue, concurrent::FluentBundle};
 
 type Bundle = FluentBundle<FluentResource>;
@@ -124,12 +124,16 @@ impl Speaker<'_> {
         for (name, value) in args {
             fluent_args.set(*name, FluentValue::from(*value));
         }
+        self.say_with(id, &fluent_args)
+    }
+
+    fn say_with(&self, id: &str, fluent_args: &FluentArgs<'_>) -> String {
         [self.bundle, self.english]
             .into_iter()
             .find_map(|bundle| {
                 let pattern = bundle.get_message(id)?.value()?;
                 let mut errors = Vec::new();
-                Some(bundle.format_pattern(pattern, Some(&fluent_args), &mut errors).into_owned())
+                Some(bundle.format_pattern(pattern, Some(fluent_args), &mut errors).into_owned())
             })
             .unwrap_or_else(|| id.to_owned())
     }
@@ -137,9 +141,15 @@ impl Speaker<'_> {
     /// A date and time as this language writes it: `December 8, 2026 at 10:00 UTC`,
     /// `8 décembre 2026 à 10:00 UTC`, `8. Dezember 2026 um 10:00 UTC`.
     pub fn date_time(&self, at: DateTime<Utc>) -> String {
-        let month = self.say(&format!("month-{}", at.month()), &[]);
-        let (day, year, time) = (at.day().to_string(), at.year().to_string(), at.format("%H:%M").to_string());
-        self.say("date-time", &[("day", &day), ("month", &month), ("year", &year), ("time", &time)])
+        // The day and the hour go as numbers: some languages write them by their value
+        // (`1er décembre`, `l’8 dicembre`, `a la 01:00`).
+        let mut args = FluentArgs::new();
+        args.set("day", FluentValue::from(at.day()));
+        args.set("hour", FluentValue::from(at.hour()));
+        args.set("month", FluentValue::from(self.say(&format!("month-{}", at.month()), &[])));
+        args.set("year", FluentValue::from(at.year().to_string()));
+        args.set("time", FluentValue::from(at.format("%H:%M").to_string()));
+        self.say_with("date-time", &args)
     }
 }
 
@@ -185,12 +195,32 @@ mod tests {
                 "8 décembre 2026 à 10:00 UTC",
                 "8 de diciembre de 2026 a las 10:00 UTC",
                 "8. Dezember 2026 um 10:00 UTC",
-                "8 dicembre 2026 alle 10:00 UTC",
+                "l’8 dicembre 2026 alle 10:00 UTC",
                 "8 de dezembro de 2026 às 10:00 UTC",
                 "8 de dezembro de 2026 às 10:00 UTC",
                 "8 december 2026 om 10:00 UTC",
             ]
         );
+    }
+
+    #[test]
+    fn the_first_of_the_month_and_one_o_clock_are_written_as_they_are_said() {
+        let texts = Texts::built_in();
+        let at = Utc.with_ymd_and_hms(2027, 1, 1, 1, 5, 0).unwrap();
+        let written: Vec<String> =
+            ["fr", "es", "it", "pt", "en"].iter().map(|tag| texts.language(tag).date_time(at)).collect();
+        assert_eq!(
+            written,
+            [
+                "1er janvier 2027 à 01:05 UTC",
+                "1 de enero de 2027 a la 01:05 UTC",
+                "il 1º gennaio 2027 all’01:05 UTC",
+                "1 de janeiro de 2027 à 01:05 UTC",
+                "January 1, 2027 at 01:05 UTC",
+            ]
+        );
+        let eleventh = Utc.with_ymd_and_hms(2027, 3, 11, 14, 0, 0).unwrap();
+        assert_eq!(texts.language("it").date_time(eleventh), "l’11 marzo 2027 alle 14:00 UTC");
     }
 
     #[test]

@@ -91,6 +91,11 @@ impl XlsxOut {
         Ok(())
     }
 
+    /// Data rows written to the last worksheet added.
+    pub fn rows(&self) -> u32 {
+        self.sheets.last().map_or(0, |state| state.next_row - 1)
+    }
+
     /// The workbook's bytes.
     pub fn finish(mut self) -> Result<Vec<u8>> {
         for (index, state) in self.sheets.iter().enumerate() {

@@ -27,7 +27,10 @@ unavailable-heading = Ahora mismo no se puede abrir tu invitación
 unavailable-body = No se ha aceptado ni cambiado nada. Vuelve a abrir tu enlace de invitación dentro de unos minutos.
 
 # «8 de diciembre de 2026 a las 10:00 UTC»
-date-time = { $day } de { $month } de { $year } a las { $time } UTC
+date-time = { $day } de { $month } de { $year } { $hour ->
+    [1] a la
+   *[other] a las
+} { $time } UTC
 month-1 = enero
 month-2 = febrero
 month-3 = marzo

@@ -27,7 +27,10 @@ unavailable-heading = Votre invitation ne peut pas être ouverte pour le moment
 unavailable-body = Rien n’a été accepté ni modifié. Rouvrez votre lien d’invitation dans quelques minutes.
 
 # « 8 décembre 2026 à 10:00 UTC »
-date-time = { $day } { $month } { $year } à { $time } UTC
+date-time = { $day ->
+    [1] 1er
+   *[other] { $day }
+} { $month } { $year } à { $time } UTC
 month-1 = janvier
 month-2 = février
 month-3 = mars

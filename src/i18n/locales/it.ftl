@@ -3,8 +3,8 @@
 invitation-title = Il tuo invito
 join-heading = Unisciti a { $org }
 invited-as = Questo invito è per { $email }.
-sso-to-accept = Accedi con { $provider } per accettarlo. Scade il { $date }.
-expires-on = Scade il { $date }.
+sso-to-accept = Accedi con { $provider } per accettarlo. Scade { $date }.
+expires-on = Scade { $date }.
 sign-in-with = Accedi con { $provider }
 accept-button = Accetta l’invito
 already-accepted = L’invito per { $email } è già stato accettato.
@@ -13,7 +13,7 @@ invalid-title = Invito non valido
 invalid-heading = Questo link di invito non è valido
 invalid-body = Potrebbe essere scaduto, già usato o sostituito. Chiedi un nuovo invito al tuo amministratore.
 accepted-title = Invito accettato
-welcome-heading = Benvenuto in { $org }
+welcome-heading = Ti diamo il benvenuto in { $org }
 welcome-body = Il tuo invito per { $email } è stato accettato. Puoi chiudere questa pagina.
 too-many-title = Troppi tentativi
 too-many-body = Attendi qualche minuto e riprova.
@@ -26,8 +26,16 @@ unavailable-title = Riprova tra poco
 unavailable-heading = Al momento non è possibile aprire il tuo invito
 unavailable-body = Non è stato accettato né modificato nulla. Riapri il link di invito tra qualche minuto.
 
-# «8 dicembre 2026 alle 10:00 UTC»
-date-time = { $day } { $month } { $year } alle { $time } UTC
+# «l’8 dicembre 2026 alle 10:00 UTC», «il 1º dicembre 2026 all’01:00 UTC»
+date-time = { $day ->
+    [1] il 1º
+    [8] l’8
+    [11] l’11
+   *[other] il { $day }
+} { $month } { $year } { $hour ->
+    [1] all’{ $time }
+   *[other] alle { $time }
+} UTC
 month-1 = gennaio
 month-2 = febbraio
 month-3 = marzo

@@ -27,7 +27,10 @@ unavailable-heading = Não é possível abrir seu convite agora
 unavailable-body = Nada foi aceito nem alterado. Abra seu link de convite de novo em alguns minutos.
 
 # "8 de dezembro de 2026 às 10:00 UTC"
-date-time = { $day } de { $month } de { $year } às { $time } UTC
+date-time = { $day } de { $month } de { $year } { $hour ->
+    [1] à
+   *[other] às
+} { $time } UTC
 month-1 = janeiro
 month-2 = fevereiro
 month-3 = março

@@ -13,7 +13,7 @@ invalid-title = Convite inválido
 invalid-heading = Esta ligação de convite não é válida
 invalid-body = Pode ter expirado, já ter sido utilizada ou substituída. Peça um novo convite ao seu administrador.
 accepted-title = Convite aceite
-welcome-heading = Bem-vindo a { $org }
+welcome-heading = Damos-lhe as boas-vindas a { $org }
 welcome-body = O seu convite para { $email } foi aceite. Pode fechar esta página.
 too-many-title = Demasiadas tentativas
 too-many-body = Aguarde alguns minutos e tente novamente.
@@ -27,7 +27,10 @@ unavailable-heading = Neste momento não é possível abrir o seu convite
 unavailable-body = Nada foi aceite nem alterado. Abra novamente a sua ligação de convite dentro de alguns minutos.
 
 # «8 de dezembro de 2026 às 10:00 UTC»
-date-time = { $day } de { $month } de { $year } às { $time } UTC
+date-time = { $day } de { $month } de { $year } { $hour ->
+    [1] à
+   *[other] às
+} { $time } UTC
 month-1 = janeiro
 month-2 = fevereiro
 month-3 = março

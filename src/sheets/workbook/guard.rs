@@ -106,19 +106,22 @@ pub fn xml_bounded<'a, R: Read + Seek>(
 }
 
 /// Reads one part's XML a chunk at a time and hands each event to `each` until it says stop
-/// (`true`). Events borrow from the chunk (nothing is copied per event, which halves the time
-/// of a worksheet against a buffered reader), and a chunk ends before its last `<`, so no
-/// markup is ever cut in two. Memory: a chunk, whatever the part's size.
+/// (`true`); answers the bytes unpacked. Events borrow from the chunk (nothing is copied per
+/// event). A chunk ends where no markup or character reference is cut in two: before its
+/// last `<` when that tag is unfinished, else before a trailing unfinished `&…;`, else at its
+/// end (a long text then arrives as several text events, which the callers join). Memory: a
+/// chunk and an unfinished tag, whatever the part's size.
 pub fn each_event<R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
     path: &str,
     bound: u64,
     each: &mut dyn FnMut(Event<'_>) -> Result<bool, Vec<SheetProblem>>,
-) -> Result<(), Vec<SheetProblem>> {
+) -> Result<u64, Vec<SheetProblem>> {
     const CHUNK: usize = 1024 * 1024;
     let part = archive.by_name(path).map_err(|_| vec![damaged()])?;
     let mut part = Capped::new(part, bound);
     let mut buffer: Vec<u8> = Vec::with_capacity(2 * CHUNK);
+    let mut unpacked = 0u64;
     loop {
         let start = buffer.len();
         buffer.resize(start + CHUNK, 0);
@@ -133,8 +136,9 @@ pub fn each_event<R: Read + Seek>(
             }
         }
         buffer.truncate(filled);
+        unpacked += (filled - start) as u64;
         let last = filled == start;
-        let cut = if last { buffer.len() } else { buffer.iter().rposition(|b| *b == b'<').unwrap_or(0) };
+        let cut = if last { buffer.len() } else { safe_end(&buffer) };
         let mut reader = quick_xml::Reader::from_reader(&buffer[..cut]);
         // A chunk may close what an earlier one opened.
         reader.config_mut().check_end_names = false;
@@ -144,7 +148,7 @@ pub fn each_event<R: Read + Seek>(
                 Ok(Event::Eof) => break,
                 Ok(event) => {
                     if each(event)? {
-                        return Ok(());
+                        return Ok(unpacked);
                     }
                 }
                 Err(err) => return Err(vec![xml_failed(&err)]),
@@ -152,10 +156,42 @@ pub fn each_event<R: Read + Seek>(
         }
         if last {
             each(Event::Eof)?;
-            return Ok(());
+            return Ok(unpacked);
         }
         buffer.drain(..cut);
     }
+}
+
+/// Where a chunk of XML may end: see [`each_event`].
+fn safe_end(buffer: &[u8]) -> usize {
+    let open = buffer.iter().rposition(|b| *b == b'<');
+    match open {
+        // An unfinished tag (or comment): it waits for the next chunk.
+        Some(at) if !buffer[at..].contains(&b'>') => at,
+        _ => {
+            let text_from = open.map_or(0, |at| at + 1);
+            match buffer[text_from..].iter().rposition(|b| *b == b'&') {
+                Some(amp) if !buffer[text_from + amp..].contains(&b';') => text_from + amp,
+                _ => char_end(buffer),
+            }
+        }
+    }
+}
+
+/// The end of the last whole UTF-8 character: a character cut in two waits for the next chunk.
+fn char_end(buffer: &[u8]) -> usize {
+    let mut lead = buffer.len();
+    while lead > 0 && buffer[lead - 1] & 0xC0 == 0x80 && buffer.len() - lead < 3 {
+        lead -= 1;
+    }
+    let Some(&first) = buffer.get(lead.wrapping_sub(1)) else { return buffer.len() };
+    let width = match first {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    };
+    if lead - 1 + width > buffer.len() { lead - 1 } else { buffer.len() }
 }
 
 /// What reading an XML part failed on: its bound, or damage.
@@ -188,8 +224,11 @@ pub fn cell_of(reference: &str) -> Option<(u32, u32)> {
     let mut bytes = reference.bytes().filter(|b| *b != b'$').peekable();
     let (mut column, mut letters) = (0u32, 0);
     while let Some(letter) = bytes.next_if(u8::is_ascii_alphabetic) {
-        column = column * 26 + u32::from(letter.to_ascii_uppercase() - b'A' + 1);
         letters += 1;
+        if letters > 3 {
+            return None;
+        }
+        column = column * 26 + u32::from(letter.to_ascii_uppercase() - b'A' + 1);
     }
     let (mut row, mut digits) = (0u32, 0);
     for digit in bytes {
@@ -210,12 +249,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn chunks_end_where_nothing_is_cut() {
+        assert_eq!(safe_end(b"<a>text</a><b"), 11, "an unfinished tag waits");
+        assert_eq!(safe_end(b"<a>long text"), 12, "a long text goes now");
+        assert_eq!(safe_end(b"<a>fish &amp chips &am"), 19, "an unfinished reference waits");
+        assert_eq!(safe_end("<a>caf\u{e9}".as_bytes()), 8);
+        let cut_in_two = &"<a>caf\u{e9}".as_bytes()[..7];
+        assert_eq!(safe_end(cut_in_two), 6, "half a character waits");
+        assert_eq!(safe_end(b"no markup at all"), 16);
+    }
+
+    #[test]
     fn cell_references() {
         assert_eq!(cell_of("A1"), Some((0, 0)));
         assert_eq!(cell_of("$AB$12"), Some((11, 27)));
         assert_eq!(cell_of("XFD1048576"), Some((1_048_575, 16_383)));
         assert_eq!(cell_of("A0"), None);
         assert_eq!(cell_of("12"), None);
+        assert_eq!(cell_of("AAAAAAAAAAAAAAAAAAAAAAAA1"), None, "no overflow on a crafted reference");
+        assert_eq!(cell_of("A99999999999"), None);
         assert_eq!(merge_of("D7:B3"), Some(Merge { rows: (2, 6), columns: (1, 3) }));
     }
 }

@@ -26,6 +26,7 @@ use std::rc::Rc;
 
 use super::problem::{Code, Column, SheetProblem};
 use super::reader::{Collector, RawRow, ReadSheet, empty_sheet, is_header, unreadable};
+use crate::limits::CELL_CHARS;
 
 /// What the bytes say the file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,8 +149,8 @@ pub(super) enum Value {
     Error(String),
 }
 
-/// Spreadsheets keep 15 significant digits; past 2⁵³ a number is no longer the id typed.
-const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+/// Spreadsheets keep 15 significant digits: a longer whole number is no longer the id typed.
+const EXACT_INTEGER: f64 = 1e15;
 
 impl Value {
     /// What calamine read, as muster reads it; `None` for an empty cell.
@@ -214,6 +215,11 @@ pub fn column_letters(index: u32) -> String {
     letters.iter().rev().map(|b| *b as char).collect()
 }
 
+/// The widest and tallest a worksheet can be (Excel's and LibreOffice's own bounds): a cell
+/// said to be past them is a damaged or crafted file's.
+pub(super) const MAX_COLUMNS: u32 = 16_384;
+pub(super) const MAX_ROWS: u32 = 1_048_576;
+
 /// How many rows, from the top, may sit above the header (a title, a note, a logo's row).
 const HEADER_SEARCH_ROWS: usize = 10;
 
@@ -235,7 +241,7 @@ fn choose(book: &mut dyn Book) -> Result<(usize, Option<SheetProblem>), Vec<Shee
         let mut seen = 0;
         book.rows(index, &mut |_, _, cells| {
             seen += 1;
-            found = is_header(&record_of(cells));
+            found = is_header(&record_of(cells, MAX_COLUMNS));
             Ok(if found || seen == HEADER_SEARCH_ROWS { Flow::Stop } else { Flow::More })
         })?;
         if found {
@@ -255,16 +261,34 @@ fn choose(book: &mut dyn Book) -> Result<(usize, Option<SheetProblem>), Vec<Shee
     Ok((first, Some(SheetProblem::sheet(Code::Converted, message))))
 }
 
-/// Every cell of a row as text, at its column (for the header and for blank rows).
-fn record_of(cells: Cells<'_>) -> csv::StringRecord {
+/// Every cell of a row as text, at its column, up to `columns` columns (for the header and to
+/// tell blank rows). Each cell is clipped just past what a cell may hold: enough to say it is
+/// too long, never a copy of a long text for every cell that shows it.
+fn record_of(cells: Cells<'_>, columns: u32) -> csv::StringRecord {
     let mut record = csv::StringRecord::new();
-    for (column, value) in cells {
+    for (column, value) in cells.iter().take_while(|(column, _)| *column < columns) {
         while (record.len() as u32) < *column {
             record.push_field("");
         }
-        record.push_field(&value.shown());
+        let shown = value.shown();
+        let text = shown.trim();
+        let clipped = clip(text);
+        if clipped.len() < text.len() {
+            // Still longer than a cell may hold once trimmed: it is said to be too long.
+            record.push_field(&format!("{clipped}…"));
+        } else {
+            record.push_field(clipped);
+        }
     }
     record
+}
+
+/// The first [`CELL_CHARS`] + 1 characters of a text.
+pub(super) fn clip(text: &str) -> &str {
+    match text.char_indices().nth(CELL_CHARS + 1) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
 }
 
 /// Turns a worksheet's rows into the sheet's rows: finds the header, skips hidden rows, fills
@@ -309,7 +333,7 @@ impl Feeder {
             self.push(row, Cow::Borrowed(cells))?;
             return Ok(Flow::More);
         }
-        if is_header(&record_of(cells)) {
+        if is_header(&record_of(cells, MAX_COLUMNS)) {
             self.header_found = true;
             if let Some((first, _)) = self.before_header.first() {
                 let lines = match first + 1 {
@@ -321,6 +345,7 @@ impl Feeder {
             }
             self.before_header.clear();
             self.push(row, Cow::Borrowed(cells))?;
+            self.keep_merges_for_header(row);
         } else {
             self.before_header.push((row, cells.to_vec()));
             if self.before_header.len() == HEADER_SEARCH_ROWS {
@@ -333,10 +358,39 @@ impl Feeder {
     /// No row names the columns: the first is the header, and says what is missing.
     fn give_up_looking(&mut self) -> Result<(), Vec<SheetProblem>> {
         self.header_found = true;
+        let mut last = 0;
         for (row, cells) in std::mem::take(&mut self.before_header) {
             self.push(row, Cow::Owned(cells))?;
+            last = row;
         }
+        self.keep_merges_for_header(last);
         Ok(())
+    }
+
+    /// Once the header is known, only the merged areas that reach its four columns matter;
+    /// of two areas covering one cell (which no spreadsheet saves), the first stays. So no row
+    /// ever has more than four areas to fill, however many a worksheet lists.
+    fn keep_merges_for_header(&mut self, row: u32) {
+        let Some(columns) = self.collector.columns() else { return };
+        let columns: Vec<u32> = columns.iter().map(|(_, index)| *index as u32).collect();
+        let covers = |merge: &Merge, column: u32| merge.columns.0 <= column && column <= merge.columns.1;
+        let mut last_row: Vec<Option<u32>> = vec![None; columns.len()];
+        let mut kept = Vec::new();
+        for merge in std::mem::take(&mut self.merges) {
+            let mut keep = false;
+            for (slot, column) in last_row.iter_mut().zip(&columns) {
+                if covers(&merge, *column) && slot.is_none_or(|end| merge.rows.0 > end) {
+                    *slot = Some(merge.rows.1);
+                    keep = true;
+                }
+            }
+            if keep {
+                kept.push(merge);
+            }
+        }
+        self.merged.retain(|(merge, _)| kept.contains(merge));
+        self.next_merge = kept.partition_point(|merge| merge.rows.0 <= row);
+        self.merges = kept;
     }
 
     fn remember_merged(&mut self, row: u32, cells: Cells<'_>) {
@@ -356,22 +410,33 @@ impl Feeder {
 
     /// The row's cells, merged areas filled in, go to the collector as text.
     fn push(&mut self, row: u32, mut cells: Cow<'_, [(u32, Value)]>) -> Result<(), Vec<SheetProblem>> {
+        let mut extra = Vec::new();
         for (merge, value) in &self.merged {
             let Some(value) = value else { continue };
             if row < merge.rows.0 || row > merge.rows.1 {
                 continue;
             }
-            // A row is at most a few hundred columns wide where it matters; an area claiming
-            // the whole width fills no more than that.
-            for column in merge.columns.0..=merge.columns.1.min(merge.columns.0 + 255) {
-                if !cells.iter().any(|(at, _)| *at == column) {
-                    cells.to_mut().push((column, value.clone()));
+            // An area claiming the whole width fills no more than the columns that matter.
+            let last = merge.columns.1.min(merge.columns.0.saturating_add(63)).min(MAX_COLUMNS - 1);
+            for column in merge.columns.0..=last {
+                if cells.binary_search_by_key(&column, |(at, _)| *at).is_err() {
+                    extra.push((column, value.clone()));
                 }
             }
-            cells.to_mut().sort_by_key(|(column, _)| *column);
         }
-        let record = record_of(&cells);
+        if !extra.is_empty() {
+            // The row's own cells come first, so where two areas cover one cell the stable sort
+            // and `dedup` keep the row's own value, then the first area's.
+            let cells = cells.to_mut();
+            cells.append(&mut extra);
+            cells.sort_by_key(|(column, _)| *column);
+            cells.dedup_by_key(|(column, _)| *column);
+        }
         let columns = self.collector.columns();
+        // Past the header, columns after the last of the four are never read.
+        let width =
+            columns.map_or(MAX_COLUMNS, |columns| columns.iter().map(|(_, i)| *i as u32 + 1).max().unwrap_or(0));
+        let record = record_of(&cells, width);
         let Some(raw) = self.collector.push(row + 1, &record)? else { return Ok(()) };
         if let Some(columns) = columns {
             mark_not_text(raw, &cells, &columns);

@@ -10,7 +10,8 @@ use std::io::{Cursor, Read, Seek};
 use quick_xml::events::{BytesStart, Event};
 
 use super::{EachRow, Flow, Merge, Value, Worksheet, guard};
-use crate::limits::WORKBOOK_CELLS;
+use super::{MAX_COLUMNS, MAX_ROWS, clip};
+use crate::limits::{CELL_CHARS, WORKBOOK_CELLS, WORKBOOK_MERGES};
 use crate::sheets::problem::SheetProblem;
 
 /// A table's non-empty rows and its merged areas.
@@ -82,6 +83,21 @@ struct Cell {
     repeat: u32,
 }
 
+impl Cell {
+    /// More of the cell's text, up to just past what a cell may hold (a few bytes of
+    /// `<text:s text:c="1000"/>` must not become megabytes).
+    fn add(&mut self, more: &str) {
+        const BOUND: usize = (CELL_CHARS + 1) * 4;
+        if self.text.len() < BOUND {
+            self.text.push_str(clip(more));
+            if self.text.len() > BOUND {
+                let end = (0..=BOUND).rev().find(|i| self.text.is_char_boundary(*i)).unwrap_or(0);
+                self.text.truncate(end);
+            }
+        }
+    }
+}
+
 enum Kind {
     Text,
     Ready(Value),
@@ -104,16 +120,16 @@ impl Parser {
                 Event::End(e) => self.end(e.name().as_ref())?,
                 Event::Text(text) if self.in_comment == 0 => {
                     if let Some(cell) = &mut self.cell {
-                        cell.text.push_str(&text.xml_content().map_err(|_| guard::damaged())?);
+                        cell.add(&text.xml_content().map_err(|_| guard::damaged())?);
                     }
                 }
                 Event::GeneralRef(reference) if self.in_comment == 0 => {
                     if let (Some(cell), Ok(Some(c))) = (&mut self.cell, reference.resolve_char_ref()) {
-                        cell.text.push(c);
+                        cell.add(c.encode_utf8(&mut [0; 4]));
                     } else if let Some(cell) = &mut self.cell {
                         let named = reference.decode().unwrap_or_default();
                         if let Some(c) = quick_xml::escape::resolve_predefined_entity(&named) {
-                            cell.text.push_str(c);
+                            cell.add(c);
                         }
                     }
                 }
@@ -158,7 +174,7 @@ impl Parser {
                 }
             }
             b"table:table-cell" | b"table:covered-table-cell" => {
-                self.start_cell(e);
+                self.start_cell(e)?;
                 if empty {
                     self.end_cell()?;
                 }
@@ -166,19 +182,19 @@ impl Parser {
             b"text:p" | b"text:h" if self.cell.is_some() => {
                 if let Some(cell) = &mut self.cell {
                     if cell.paragraphs > 0 {
-                        cell.text.push('\n');
+                        cell.add("\n");
                     }
                     cell.paragraphs += 1;
                 }
             }
             b"text:s" => {
                 if let Some(cell) = &mut self.cell {
-                    let spaces = count(e, b"c").min(1_000);
-                    cell.text.extend(std::iter::repeat_n(' ', spaces as usize));
+                    let spaces = count(e, b"c").min(CELL_CHARS as u32 + 1);
+                    cell.add(&" ".repeat(spaces as usize));
                 }
             }
-            b"text:tab" => self.cell.iter_mut().for_each(|cell| cell.text.push('\t')),
-            b"text:line-break" => self.cell.iter_mut().for_each(|cell| cell.text.push('\n')),
+            b"text:tab" => self.cell.iter_mut().for_each(|cell| cell.add("\t")),
+            b"text:line-break" => self.cell.iter_mut().for_each(|cell| cell.add("\n")),
             _ => {}
         }
         Ok(())
@@ -205,12 +221,15 @@ impl Parser {
         }
     }
 
-    fn start_cell(&mut self, e: &BytesStart<'_>) {
+    fn start_cell(&mut self, e: &BytesStart<'_>) -> Result<(), SheetProblem> {
         let repeat = count(e, b"number-columns-repeated");
         let spans = (count(e, b"number-rows-spanned"), count(e, b"number-columns-spanned"));
         if spans != (1, 1)
             && let Some(table) = self.tables.last_mut()
         {
+            if table.merges.len() as u64 >= WORKBOOK_MERGES {
+                return Err(guard::too_large(&format!("has more than {WORKBOOK_MERGES} merged areas")));
+            }
             let (row, column) = (self.row, self.column);
             table.merges.push(Merge {
                 rows: (row, row.saturating_add(spans.0 - 1)),
@@ -225,13 +244,16 @@ impl Parser {
                 Some(n) => Kind::Ready(Value::Number(n)),
                 None => Kind::Text,
             },
-            Some("date") => Kind::Ready(Value::Date(attribute(b"date-value").unwrap_or_default().replace('T', " "))),
-            Some("time") => Kind::Ready(Value::Date(attribute(b"time-value").unwrap_or_default())),
+            Some("date") => {
+                Kind::Ready(Value::Date(clip(&attribute(b"date-value").unwrap_or_default()).replace('T', " ")))
+            }
+            Some("time") => Kind::Ready(Value::Date(clip(&attribute(b"time-value").unwrap_or_default()).to_owned())),
             Some("boolean") => Kind::Ready(Value::Bool(attribute(b"boolean-value").as_deref() == Some("true"))),
             Some(_) => Kind::Text,
             None => Kind::Empty,
         };
         self.cell = Some(Cell { kind, text: String::new(), paragraphs: 0, repeat });
+        Ok(())
     }
 
     fn end_cell(&mut self) -> Result<(), SheetProblem> {
@@ -243,6 +265,9 @@ impl Parser {
             Kind::Text | Kind::Empty => None,
         };
         if let Some(value) = value {
+            if u64::from(self.column) + u64::from(cell.repeat) > u64::from(MAX_COLUMNS) {
+                return Err(guard::too_large(&format!("has a cell past column {MAX_COLUMNS}")));
+            }
             self.count_cells(u64::from(cell.repeat) * u64::from(self.row_repeat))?;
             for offset in 0..cell.repeat {
                 self.row_cells.push((self.column.saturating_add(offset), value.clone()));
@@ -254,6 +279,9 @@ impl Parser {
 
     fn end_row(&mut self) -> Result<(), SheetProblem> {
         let Some(table) = self.tables.last_mut() else { return Ok(()) };
+        if !self.row_cells.is_empty() && u64::from(self.row) + u64::from(self.row_repeat) > u64::from(MAX_ROWS) {
+            return Err(guard::too_large(&format!("has a row past row {MAX_ROWS}")));
+        }
         if !self.row_cells.is_empty() {
             for offset in 0..self.row_repeat {
                 let row = self.row.saturating_add(offset);

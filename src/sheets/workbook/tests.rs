@@ -261,3 +261,110 @@ fn a_minimal_xlsx_as_scripts_write_it() {
     assert_eq!(read.rows[1].not_text, [(Column::Email, "an error (#N/A)".to_owned())]);
     assert_eq!(read.place.unwrap().worksheet, "Team & Co");
 }
+
+#[test]
+fn merged_areas_beside_the_columns_or_overlapping_cost_nothing() {
+    let workbook = br#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#;
+    let rels = br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/s.xml"/></Relationships>"#;
+    let mut sheet = String::from(
+        r#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Team Member ID</t></is></c><c r="B1" t="inlineStr"><is><t>Email</t></is></c><c r="C1" t="inlineStr"><is><t>Language</t></is></c><c r="D1" t="inlineStr"><is><t>Role IDs</t></is></c></row>"#,
+    );
+    for row in 2..=4 {
+        sheet.push_str(&format!(
+            r#"<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>m{row}</t></is></c><c r="B{row}" t="inlineStr"><is><t>m{row}@example.com</t></is></c><c r="C{row}" t="inlineStr"><is><t>en</t></is></c>"#
+        ));
+        if row != 3 {
+            sheet.push_str(&format!(r#"<c r="D{row}" t="inlineStr"><is><t>r{row}</t></is></c>"#));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str(r#"</sheetData><mergeCells><mergeCell ref="D2:D3"/><mergeCell ref="D3:D4"/>"#);
+    // Thousands of areas beside the four columns, each over every row.
+    for column in 0..5_000u32 {
+        let letters = column_letters(10 + column);
+        sheet.push_str(&format!(r#"<mergeCell ref="{letters}1:{letters}1000000"/>"#));
+    }
+    sheet.push_str("</mergeCells></worksheet>");
+    let xlsx = zipped(&[
+        ("xl/workbook.xml", workbook),
+        ("xl/_rels/workbook.xml.rels", rels),
+        ("xl/worksheets/s.xml", sheet.as_bytes()),
+    ]);
+    let read = ok(&xlsx);
+    let roles: Vec<Vec<String>> = read.rows.iter().map(|r| r.role_ids.clone()).collect();
+    assert_eq!(roles, [vec!["r2".to_owned()], vec!["r2".to_owned()], vec!["r4".to_owned()]]);
+}
+
+/// A BIFF record: its type, its length, its bytes.
+fn biff(kind: u16, data: &[u8]) -> Vec<u8> {
+    let mut record = kind.to_le_bytes().to_vec();
+    record.extend((data.len() as u16).to_le_bytes());
+    record.extend(data);
+    record
+}
+
+/// An `.xls` whose one worksheet starts with `records` (after its BOF).
+fn xls_with(records: &[Vec<u8>]) -> Vec<u8> {
+    let bof = biff(0x0809, &[0, 6, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let globals_bof = biff(0x0809, &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let boundsheet_len = 4 + 8 + 2;
+    let sheet_at = (globals_bof.len() + boundsheet_len + 4) as u32;
+    let mut boundsheet = sheet_at.to_le_bytes().to_vec();
+    boundsheet.extend([0, 0, 1, 0, b'S', 0]);
+    let mut stream = globals_bof;
+    stream.extend(biff(0x0085, &boundsheet));
+    stream.extend(biff(0x000A, &[]));
+    stream.extend(bof);
+    for record in records {
+        stream.extend(record);
+    }
+    stream.extend(biff(0x000A, &[]));
+    let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    file.create_stream("/Workbook").unwrap().write_all(&stream).unwrap();
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
+#[test]
+fn an_xls_claiming_more_than_it_can_hold_is_refused_not_laid_out() {
+    // DIMENSIONS from row 0 to row 4,294,967,295: past what .xls allows.
+    let mut dimensions = 0u32.to_le_bytes().to_vec();
+    dimensions.extend(u32::MAX.to_le_bytes());
+    dimensions.extend([0, 0, 4, 0, 0, 0]);
+    let problems = read_problems(&xls_with(&[biff(0x0200, &dimensions)]));
+    assert_eq!(problems[0].code, Code::UnreadableEncoding, "{problems:?}");
+    // Two cells 65,535 rows and 255 columns apart, in each of many worksheets' worth: too large.
+    let mut far = 65_535u16.to_le_bytes().to_vec();
+    far.extend(255u16.to_le_bytes());
+    far.extend([0; 10]);
+    let near = [0u8; 14].to_vec();
+    let problems = read_problems(&xls_with(&[biff(0x0203, &near), biff(0x0203, &far)]));
+    assert_eq!(problems[0].code, Code::TooLarge, "{problems:?}");
+}
+
+#[test]
+fn cells_and_rows_past_a_worksheet_s_bounds_are_too_large() {
+    let content = br#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="S">
+<table:table-row><table:table-cell table:number-columns-repeated="4294967294"/><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"#;
+    let ods = zipped(&[("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"), ("content.xml", content)]);
+    assert_eq!(read_problems(&ods)[0].code, Code::TooLarge);
+    // A few bytes of spaces do not become megabytes.
+    let spaces = br#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="S">
+<table:table-row><table:table-cell office:value-type="string"><text:p>Team Member ID</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Email</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Language</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Role IDs</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell office:value-type="string"><text:p>A</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>a<text:s text:c="4000000000"/>b<text:s text:c="4000000000"/>c</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>en</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>r</text:p></table:table-cell></table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"#;
+    let ods = zipped(&[("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"), ("content.xml", spaces)]);
+    let read = ok(&ods);
+    assert_eq!(read.rows[0].oversized, [Column::Email], "{:?}", read.rows[0]);
+
+    let workbook = br#"<workbook xmlns:r="r"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#;
+    let rels =
+        br#"<Relationships><Relationship Id="rId1" Type="x/worksheet" Target="worksheets/s.xml"/></Relationships>"#;
+    let sheet = br#"<worksheet><sheetData><row r="4294967295"><c t="inlineStr"><is><t>x</t></is></c></row><row><c t="inlineStr"><is><t>y</t></is></c></row></sheetData></worksheet>"#;
+    let xlsx =
+        zipped(&[("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", rels), ("xl/worksheets/s.xml", sheet)]);
+    assert_eq!(read_problems(&xlsx)[0].code, Code::TooLarge);
+}
