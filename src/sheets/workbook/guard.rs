@@ -4,7 +4,7 @@
 //! once), then every part is unpacked through a counter that stops at the bound as it is read
 //! (a lying one is refused after at most the bound's worth of work).
 
-use std::io::{self, BufReader, Read, Seek};
+use std::io::{self, Read, Seek};
 
 use quick_xml::events::{BytesStart, Event};
 
@@ -84,25 +84,6 @@ impl<R: Read> Read for Capped<R> {
         self.left -= n as u64;
         Ok(n)
     }
-}
-
-/// An XML reader over one part of the archive, bounded.
-pub type Xml<'a, R> = quick_xml::Reader<BufReader<Capped<zip::read::ZipFile<'a, R>>>>;
-
-pub fn xml<'a, R: Read + Seek>(archive: &'a mut zip::ZipArchive<R>, path: &str) -> Result<Xml<'a, R>, SheetProblem> {
-    xml_bounded(archive, path, WORKBOOK_UNZIPPED_BYTES)
-}
-
-/// An XML reader over one part, which fails past `bound` bytes unpacked.
-pub fn xml_bounded<'a, R: Read + Seek>(
-    archive: &'a mut zip::ZipArchive<R>,
-    path: &str,
-    bound: u64,
-) -> Result<Xml<'a, R>, SheetProblem> {
-    let part = archive.by_name(path).map_err(|_| damaged())?;
-    let mut reader = quick_xml::Reader::from_reader(BufReader::with_capacity(64 * 1024, Capped::new(part, bound)));
-    reader.config_mut().check_end_names = false;
-    Ok(reader)
 }
 
 /// Reads one part's XML a chunk at a time and hands each event to `each` until it says stop

@@ -5,13 +5,13 @@
 //! columns of values.
 
 use std::collections::HashSet;
-use std::io::{Cursor, Read, Seek};
+use std::io::Cursor;
 
 use quick_xml::events::{BytesStart, Event};
 
 use super::{EachRow, Flow, Merge, Value, Worksheet, guard};
 use super::{MAX_COLUMNS, MAX_ROWS, clip};
-use crate::limits::{CELL_CHARS, WORKBOOK_CELLS, WORKBOOK_MERGES};
+use crate::limits::{CELL_CHARS, WORKBOOK_CELLS, WORKBOOK_MERGES, WORKBOOK_UNZIPPED_BYTES};
 use crate::sheets::problem::SheetProblem;
 
 /// A table's non-empty rows and its merged areas.
@@ -33,9 +33,11 @@ pub struct Book {
 
 impl Book {
     pub fn open(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Self, Vec<SheetProblem>> {
-        let mut xml = guard::xml(archive, "content.xml").map_err(|problem| vec![problem])?;
         let mut parser = Parser::default();
-        parser.run(&mut xml).map_err(|problem| vec![problem])?;
+        guard::each_event(archive, "content.xml", WORKBOOK_UNZIPPED_BYTES, &mut |event| {
+            parser.event(event).map_err(|problem| vec![problem])?;
+            Ok(false)
+        })?;
         Ok(Self { worksheets: parser.worksheets, tables: parser.tables })
     }
 }
@@ -110,34 +112,29 @@ fn count(element: &BytesStart<'_>, name: &[u8]) -> u32 {
 }
 
 impl Parser {
-    fn run<R: Read + Seek>(&mut self, xml: &mut guard::Xml<'_, R>) -> Result<(), SheetProblem> {
-        let mut buf = Vec::new();
-        loop {
-            let event = xml.read_event_into(&mut buf).map_err(|err| guard::xml_failed(&err))?;
-            match event {
-                Event::Start(e) => self.start(&e, false)?,
-                Event::Empty(e) => self.start(&e, true)?,
-                Event::End(e) => self.end(e.name().as_ref())?,
-                Event::Text(text) if self.in_comment == 0 => {
-                    if let Some(cell) = &mut self.cell {
-                        cell.add(&text.xml_content().map_err(|_| guard::damaged())?);
-                    }
+    fn event(&mut self, event: Event<'_>) -> Result<(), SheetProblem> {
+        match event {
+            Event::Start(e) => self.start(&e, false)?,
+            Event::Empty(e) => self.start(&e, true)?,
+            Event::End(e) => self.end(e.name().as_ref())?,
+            Event::Text(text) if self.in_comment == 0 => {
+                if let Some(cell) = &mut self.cell {
+                    cell.add(&text.xml_content().map_err(|_| guard::damaged())?);
                 }
-                Event::GeneralRef(reference) if self.in_comment == 0 => {
-                    if let (Some(cell), Ok(Some(c))) = (&mut self.cell, reference.resolve_char_ref()) {
-                        cell.add(c.encode_utf8(&mut [0; 4]));
-                    } else if let Some(cell) = &mut self.cell {
-                        let named = reference.decode().unwrap_or_default();
-                        if let Some(c) = quick_xml::escape::resolve_predefined_entity(&named) {
-                            cell.add(c);
-                        }
-                    }
-                }
-                Event::Eof => return Ok(()),
-                _ => {}
             }
-            buf.clear();
+            Event::GeneralRef(reference) if self.in_comment == 0 => {
+                if let (Some(cell), Ok(Some(c))) = (&mut self.cell, reference.resolve_char_ref()) {
+                    cell.add(c.encode_utf8(&mut [0; 4]));
+                } else if let Some(cell) = &mut self.cell {
+                    let named = reference.decode().unwrap_or_default();
+                    if let Some(c) = quick_xml::escape::resolve_predefined_entity(&named) {
+                        cell.add(c);
+                    }
+                }
+            }
+            _ => {}
         }
+        Ok(())
     }
 
     fn start(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), SheetProblem> {

@@ -171,17 +171,21 @@ fn each_element(
     path: &str,
     mut each: impl FnMut(&BytesStart<'_>),
 ) -> Result<(), SheetProblem> {
-    let mut xml = guard::xml_bounded(archive, path, WORKBOOK_HELD_BYTES)?;
-    let mut buf = Vec::new();
-    loop {
-        match xml.read_event_into(&mut buf) {
-            Ok(Event::Start(e) | Event::Empty(e)) => each(&e),
-            Ok(Event::Eof) => return Ok(()),
-            Err(err) => return Err(guard::xml_failed(&err)),
-            Ok(_) => {}
+    held_events(archive, path, &mut |event| {
+        if let Event::Start(e) | Event::Empty(e) = event {
+            each(&e);
         }
-        buf.clear();
-    }
+    })
+}
+
+/// Every event of a part held whole (workbook, relationships, styles), within its bound.
+fn held_events(archive: &mut Archive<'_>, path: &str, each: &mut dyn FnMut(Event<'_>)) -> Result<(), SheetProblem> {
+    guard::each_event(archive, path, WORKBOOK_HELD_BYTES, &mut |event| {
+        each(event);
+        Ok(false)
+    })
+    .map(|_| ())
+    .map_err(|mut problems| problems.remove(0))
 }
 
 /// Which cell formats (`cellXfs`, in order) show dates: a built-in date format, or a format
@@ -190,28 +194,21 @@ fn date_formats(archive: &mut Archive<'_>, path: &str) -> Result<Vec<bool>, Shee
     let mut custom: Vec<(u32, bool)> = Vec::new();
     let mut cell_formats: Vec<u32> = Vec::new();
     let mut in_cell_formats = false;
-    let mut xml = guard::xml_bounded(archive, path, WORKBOOK_HELD_BYTES)?;
-    let mut buf = Vec::new();
-    loop {
-        match xml.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) if e.local_name().as_ref() == b"cellXfs" => in_cell_formats = true,
-            Ok(Event::End(e)) if e.local_name().as_ref() == b"cellXfs" => in_cell_formats = false,
-            Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
-                b"numFmt" => {
-                    let id = guard::attribute(&e, b"numFmtId").and_then(|id| id.parse().ok()).unwrap_or(0);
-                    custom.push((id, shows_a_date(&guard::attribute(&e, b"formatCode").unwrap_or_default())));
-                }
-                b"xf" if in_cell_formats => {
-                    cell_formats.push(guard::attribute(&e, b"numFmtId").and_then(|id| id.parse().ok()).unwrap_or(0));
-                }
-                _ => {}
-            },
-            Ok(Event::Eof) => break,
-            Err(err) => return Err(guard::xml_failed(&err)),
-            Ok(_) => {}
-        }
-        buf.clear();
-    }
+    held_events(archive, path, &mut |event| match event {
+        Event::Start(e) if e.local_name().as_ref() == b"cellXfs" => in_cell_formats = true,
+        Event::End(e) if e.local_name().as_ref() == b"cellXfs" => in_cell_formats = false,
+        Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+            b"numFmt" => {
+                let id = guard::attribute(&e, b"numFmtId").and_then(|id| id.parse().ok()).unwrap_or(0);
+                custom.push((id, shows_a_date(&guard::attribute(&e, b"formatCode").unwrap_or_default())));
+            }
+            b"xf" if in_cell_formats => {
+                cell_formats.push(guard::attribute(&e, b"numFmtId").and_then(|id| id.parse().ok()).unwrap_or(0));
+            }
+            _ => {}
+        },
+        _ => {}
+    })?;
     let builtin_date = |id: u32| matches!(id, 14..=22 | 27..=36 | 45..=47 | 50..=58);
     Ok(cell_formats
         .into_iter()
