@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use crate::{Application, Config, clock::Clock, db};
+use crate::{Application, Config, clock::Clock, db, sheets::SheetFormat};
 
 use super::{FreshDatabase, mb, memory_mb, reset_peak_memory, seed};
 
@@ -30,12 +30,6 @@ pub struct InvitationsArgs {
     /// strings and all).
     #[arg(long, value_enum, default_value_t = SheetFormat::Csv)]
     pub format: SheetFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SheetFormat {
-    Csv,
-    Xlsx,
 }
 
 pub async fn run(args: InvitationsArgs) -> anyhow::Result<()> {

@@ -9,14 +9,12 @@ use axum::{
 };
 use futures::stream;
 
-use super::{
-    Admin, HttpState,
-    invitations::{SheetFormat, xlsx_response},
-};
+use super::{Admin, HttpState, invitations::xlsx_response};
 use crate::{
     AppError, Result,
     domain::InvitationStatus,
     members::{MemberFilter, export::Export},
+    sheets::SheetFormat,
 };
 
 pub async fn members_csv(
@@ -90,11 +88,8 @@ fn parse_filter(query: &str) -> Result<(MemberFilter, SheetFormat)> {
             "language" => languages.extend(values()),
             "search" => search = Some(value.into_owned()),
             "format" => {
-                format = match value.as_ref() {
-                    "csv" => SheetFormat::Csv,
-                    "xlsx" => SheetFormat::Xlsx,
-                    _ => return Err(AppError::bad_input("format", "is `csv` or `xlsx`")),
-                }
+                format =
+                    SheetFormat::parse(&value).ok_or_else(|| AppError::bad_input("format", "is `csv` or `xlsx`"))?;
             }
             other => {
                 return Err(AppError::bad_input(

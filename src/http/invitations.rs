@@ -15,17 +15,8 @@ use crate::{
     Result,
     invitations::sheet::{self, SheetReport, SheetRequest},
     limits::SHEET_BYTES as MAX_BYTES,
-    sheets::{Code, SheetProblem},
+    sheets::{Code, SheetFormat, SheetProblem},
 };
-
-/// A sheet route's `?format=`: `csv` (the default) or `xlsx`.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SheetFormat {
-    #[default]
-    Csv,
-    Xlsx,
-}
 
 #[derive(Debug, Deserialize)]
 pub struct FormatParam {

@@ -52,9 +52,7 @@ impl Texts {
 
     /// The texts of `tag`: itself, else its base language (`fr-CA` → `fr`), else English.
     pub fn language(&self, tag: &str) -> Speaker<'_> {
-        let found =
-            self.find(tag).or_else(|| tag.split(['-', '_']).next().and_then(|base| self.find(base))).unwrap_or(DEFAULT);
-        self.speaker(found)
+        self.speaker(self.nearest(tag).unwrap_or(DEFAULT))
     }
 
     /// The language a browser asks for (`Accept-Language: fr-CH, fr;q=0.9, en;q=0.8`): the
@@ -74,10 +72,12 @@ impl Texts {
             .collect();
         // Stable: equal weights keep the browser's order.
         wanted.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let found = wanted.iter().find_map(|(tag, _)| {
-            self.find(tag).or_else(|| tag.split(['-', '_']).next().and_then(|base| self.find(base)))
-        });
-        self.speaker(found.unwrap_or(DEFAULT))
+        self.speaker(wanted.iter().find_map(|(tag, _)| self.nearest(tag)).unwrap_or(DEFAULT))
+    }
+
+    /// `tag` if muster speaks it, else its base language (`fr-CA` → `fr`).
+    fn nearest(&self, tag: &str) -> Option<&str> {
+        self.find(tag).or_else(|| tag.split(['-', '_']).next().and_then(|base| self.find(base)))
     }
 
     /// The tag muster has texts under, matched ignoring case (`pt-br` is `pt-BR`).

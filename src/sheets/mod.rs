@@ -15,6 +15,26 @@ use std::borrow::Cow;
 pub use problem::{Code, Column, SheetProblem};
 pub use reader::{RawRow, ReadSheet};
 
+/// What a sheet is written as: `csv` (the default) or `xlsx`. Read from a route's `?format=`
+/// and from `muster bench invitations --format`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SheetFormat {
+    #[default]
+    Csv,
+    Xlsx,
+}
+
+impl SheetFormat {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "csv" => Some(Self::Csv),
+            "xlsx" => Some(Self::Xlsx),
+            _ => None,
+        }
+    }
+}
+
 /// The UTF-8 byte-order mark: Excel reads a CSV as UTF-8 only when it starts with one.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
