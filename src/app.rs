@@ -17,6 +17,7 @@ use crate::{
     http::{self, HttpState},
     identity::{Authenticator, admin_jwt::AdminIssuer, fetch::Fetcher, sso},
     invitations::LinkSettings,
+    mail::{MailSettings, Outbox, worker::Worker},
     secrets::{self, SecretBox},
     state::AppState,
 };
@@ -100,7 +101,23 @@ impl Application {
             let router = http::metrics::router(self.state.app.clone());
             tokio::spawn(http::serve(listener, router, lifetimes, std::future::pending()))
         });
+        let grace = lifetimes.grace;
+        // The sender runs beside the server and stops after it, finishing the message under way.
+        let (stop_sending, stopped) = tokio::sync::watch::channel(false);
+        let sender = match (&self.state.app.mail, &self.state.app.outbox) {
+            (Some(settings), Some(outbox)) => {
+                let app = &self.state.app;
+                let worker = Worker::new(app.db.clone(), app.clock.clone(), outbox.clone(), settings.clone())
+                    .map_err(std::io::Error::other)?;
+                Some(tokio::spawn(worker.run(stopped)))
+            }
+            _ => None,
+        };
         let served = http::serve(self.listener, http::router(self.state), lifetimes, shutdown).await;
+        let _ = stop_sending.send(true);
+        if let Some(sender) = sender {
+            let _ = tokio::time::timeout(grace, sender).await;
+        }
         watchdog.abort();
         if let Some(metrics) = metrics {
             metrics.abort();
@@ -128,7 +145,28 @@ fn assemble(
     let authenticator = Arc::new(Authenticator::new(admin_issuer));
     let key = secrets::key_for(config.secret_key.as_ref(), &config.database_url())?;
     let secrets = key.map(|key| Arc::new(SecretBox::new(&key)));
-    Ok(AppState { db, clock, config: Arc::new(config), languages, links, authenticator, oidc, secrets, availability })
+    let mail = MailSettings::from_config(&config)?.map(Arc::new);
+    let outbox = match (&mail, &secrets) {
+        (None, _) => None,
+        (Some(_), Some(secrets)) => Some(Arc::new(Outbox::new(secrets.clone()))),
+        (Some(_), None) => anyhow::bail!(
+            "MUSTER_SMTP_URL is set: set MUSTER_SECRET_KEY too (`openssl rand -base64 32`); links wait for their \
+             message encrypted with it"
+        ),
+    };
+    Ok(AppState {
+        db,
+        clock,
+        config: Arc::new(config),
+        languages,
+        links,
+        authenticator,
+        oidc,
+        secrets,
+        outbox,
+        mail,
+        availability,
+    })
 }
 
 pub async fn bind(config: &Config) -> anyhow::Result<TcpListener> {

@@ -24,6 +24,8 @@ pub enum Action {
     InvitationResent,
     InvitationAccepted,
     InvitationRefused,
+    MessageSent,
+    MessageFailed,
     SsoProviderConfigured,
     SsoProviderRemoved,
 }
@@ -40,6 +42,8 @@ impl Action {
             Self::InvitationResent => "invitation.resent",
             Self::InvitationAccepted => "invitation.accepted",
             Self::InvitationRefused => "invitation.refused",
+            Self::MessageSent => "message.sent",
+            Self::MessageFailed => "message.failed",
             Self::SsoProviderConfigured => "sso_provider.configured",
             Self::SsoProviderRemoved => "sso_provider.removed",
         }
@@ -48,6 +52,8 @@ impl Action {
 
 /// The actor of what invitees do (they have no name of their own until they accept).
 pub const INVITEE: &str = "invitee";
+/// The actor of what muster does on its own (sending the invitations it was asked to send).
+pub const MAILER: &str = "mailer";
 
 /// One thing that happened: what, to what (a public id), and the particulars.
 #[derive(Debug, Clone)]

@@ -65,6 +65,9 @@ pub enum BenchAction {
     /// Drives the members page from many connections for a minute; prints throughput,
     /// latency, errors and the server's memory.
     Load(crate::bench::LoadArgs),
+    /// A sheet sent by muster (`send=true`), every message delivered to a local SMTP sink:
+    /// time, messages per second, memory.
+    Mail(crate::bench::MailArgs),
     /// Times every shape of the members page (single client and under load), optionally
     /// against another muster binary.
     Members(crate::bench::MembersArgs),
@@ -188,6 +191,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { demo } => serve(config, demo).await,
         Command::Bench { action: BenchAction::Invitations(args) } => crate::bench::invitations::run(args).await,
         Command::Bench { action: BenchAction::Load(args) } => crate::bench::load::run(args).await,
+        Command::Bench { action: BenchAction::Mail(args) } => crate::bench::mail::run(args).await,
         Command::Bench { action: BenchAction::Members(args) } => crate::bench::members::run(args).await,
         Command::Bench { action: BenchAction::Sheet(args) } => crate::bench::sheet::run(&args),
     }

@@ -119,6 +119,25 @@ pub struct Config {
     #[arg(long, env = "MUSTER_SECRET_KEY", hide_env_values = true, global = true)]
     pub secret_key: Option<SecretKey>,
 
+    /// Where muster sends the invitation emails it is asked to send: `smtp://[user:pass@]host:port`
+    /// (STARTTLS required; `?tls=none` only for a loopback host) or `smtps://[user:pass@]host:465`.
+    /// Unset: muster sends nothing, and `send: true` is refused.
+    #[arg(long, env = "MUSTER_SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+
+    /// The From of invitation emails, e.g. `Acme Invitations <invites@acme.com>`.
+    #[arg(long, env = "MUSTER_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+
+    /// Messages per second each node sends at most; 0 for no limit.
+    #[arg(long, env = "MUSTER_MAIL_RATE", default_value_t = 20, global = true)]
+    pub mail_rate: u32,
+
+    /// A directory whose files replace the built-in texts of invitation emails: `{language}.ftl`
+    /// (Fluent messages, `mail-subject`…), `invitation.html` and `invitation.txt` (minijinja).
+    #[arg(long, env = "MUSTER_MAIL_TEMPLATES", global = true)]
+    pub mail_templates: Option<std::path::PathBuf>,
+
     /// Where to serve `GET /metrics` (Prometheus), e.g. `127.0.0.1:9090`: an address of its own,
     /// never the public one. Unset: no metrics.
     #[arg(long, env = "MUSTER_METRICS_LISTEN", global = true)]

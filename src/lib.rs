@@ -38,11 +38,13 @@
 //!   time and the settings it uses: [`organizations`], [`members`], [`roles`], [`invitations`],
 //!   [`identity`] (who is calling; SSO providers; the guarded client for providers), [`audit`]
 //!   (the trail), [`ratelimit`] (counters shared by every node, per client network),
-//!   [`secrets`] (secrets encrypted at rest).
+//!   [`secrets`] (secrets encrypted at rest), [`mail`] (sending the invitations: the outbox,
+//!   the messages in each language, the sender on every node), [`i18n`] (what invitees read,
+//!   in their language).
 //! - Foundations, used by all: [`domain`] (types that parse at the edge), [`sheets`] (reading
 //!   and writing spreadsheets), [`tenant`] (isolation in one place), [`db`] (connecting, SQL
-//!   helpers), [`pagination`] (cursors), [`limits`] (every input bound), [`clock`] (the time,
-//!   which tests move).
+//!   helpers), [`html`] (escaping what pages and mail show), [`pagination`] (cursors),
+//!   [`limits`] (every input bound), [`clock`] (the time, which tests move).
 
 pub mod app;
 pub mod audit;
@@ -55,12 +57,14 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod graphql;
+pub mod html;
 pub mod http;
 pub mod i18n;
 pub mod identity;
 pub mod instruments;
 pub mod invitations;
 pub mod limits;
+pub mod mail;
 pub mod members;
 pub mod organizations;
 pub mod pagination;

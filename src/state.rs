@@ -15,6 +15,7 @@ use crate::{
     domain::SupportedLanguages,
     identity::{Authenticator, fetch::Fetcher},
     invitations::LinkSettings,
+    mail::{MailSettings, Outbox},
     secrets::SecretBox,
 };
 
@@ -31,6 +32,11 @@ pub struct AppState {
     pub oidc: Arc<Fetcher>,
     /// What encrypts stored secrets; `None` without a key (secrets are then refused).
     pub secrets: Option<Arc<SecretBox>>,
+    /// Where services queue the invitations muster sends; `None` when email delivery is not
+    /// configured (`MUSTER_SMTP_URL`).
+    pub outbox: Option<Arc<Outbox>>,
+    /// How messages are sent, for this node's sender.
+    pub mail: Option<Arc<MailSettings>>,
     /// Whether the database answers, as this node's watchdog last saw.
     pub availability: Availability,
 }

@@ -4,7 +4,8 @@
 //! id that belongs to another organization therefore behaves exactly like an unknown id.
 
 use entity::{
-    audit_event, invitation, invitation_batch, member, member_count, organization, role, sso_domain, sso_provider,
+    audit_event, invitation, invitation_batch, mail_message, member, member_count, organization, role, sso_domain,
+    sso_provider,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
@@ -35,6 +36,7 @@ scoped! {
     roles => role;
     invitations => invitation;
     invitation_batches => invitation_batch;
+    mail_messages => mail_message;
     audit_events => audit_event;
     sso_providers => sso_provider;
     sso_domains => sso_domain;

@@ -3,9 +3,11 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod delivery_state;
 pub mod invitation;
 pub mod invitation_batch;
 pub mod invitation_state;
+pub mod mail_message;
 pub mod member;
 pub mod member_count;
 pub mod member_role;
@@ -18,6 +20,7 @@ pub mod sso_flow;
 pub mod sso_provider;
 pub mod sso_provider_kind;
 
+pub use delivery_state::DeliveryState;
 pub use invitation_state::InvitationState;
 pub use role_ids::RoleIds;
 pub use sso_provider_kind::SsoProviderKind;

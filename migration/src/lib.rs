@@ -11,6 +11,7 @@ mod m20261201_000005_hardening;
 mod m20261201_000006_provider_kinds;
 mod m20261201_000007_member_pages;
 mod m20261201_000008_member_search;
+mod m20261201_000009_mail_outbox;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_provider_kinds::Migration),
             Box::new(m20261201_000007_member_pages::Migration),
             Box::new(m20261201_000008_member_search::Migration),
+            Box::new(m20261201_000009_mail_outbox::Migration),
         ]
     }
 }

@@ -2,6 +2,8 @@
 //! PostgreSQL server given with `--postgres` and dropped after), printing figures:
 //! - `muster bench invitations`: one sheet of N rows through `POST /invitations/links`, end
 //!   to end ([`invitations`]);
+//! - `muster bench mail`: one sheet sent by muster (`send=true`), every message delivered to
+//!   a local SMTP sink ([`mail`], [`smtp_sink`]);
 //! - `muster bench load`: a minute of admins paging through members at 64 connections against
 //!   a separate muster process, with its memory over time ([`load`]);
 //! - `muster bench members`: every members page shape, single client and under load, against
@@ -16,16 +18,19 @@ pub mod api;
 pub mod floor;
 pub mod invitations;
 pub mod load;
+pub mod mail;
 pub mod members;
 pub mod seed;
 pub mod server;
 pub mod sheet;
+pub mod smtp_sink;
 
 use anyhow::Context as _;
 use sea_orm::ConnectionTrait;
 
 pub use invitations::InvitationsArgs;
 pub use load::LoadArgs;
+pub use mail::MailArgs;
 pub use members::MembersArgs;
 pub use sheet::SheetArgs;
 

@@ -12,11 +12,11 @@ use async_graphql::{
     Context,
     dataloader::{DataLoader, HashMapCache, Loader},
 };
-use entity::{invitation, member, role};
+use entity::{invitation, mail_message, member, role};
 use sea_orm::DatabaseConnection;
 
 use super::ContextExt;
-use crate::{AppError, invitations::list, members, roles, tenant::Tenant};
+use crate::{AppError, invitations::list, mail::outbox, members, roles, tenant::Tenant};
 
 /// Declares a loader keyed by row id, scoped to a tenant, over a service function.
 macro_rules! tenant_loader {
@@ -60,6 +60,11 @@ tenant_loader!(
     BatchIdLoader => String, |db, tenant, keys| list::batch_public_ids(db, tenant, keys)
 );
 
+tenant_loader!(
+    /// Invitations' emails, by invitation row id.
+    DeliveryLoader => mail_message::Model, |db, tenant, keys| outbox::of_invitations(db, tenant, keys)
+);
+
 type Cached<T> = DataLoader<T, HashMapCache>;
 
 /// An admin request's loaders, each caching what it loaded for the rest of the request.
@@ -69,6 +74,7 @@ pub struct Loaders {
     pub roles: Cached<RoleLoader>,
     pub members: Cached<MemberLoader>,
     pub batches: Cached<BatchIdLoader>,
+    pub deliveries: Cached<DeliveryLoader>,
 }
 
 impl Loaders {
@@ -82,7 +88,8 @@ impl Loaders {
             latest_invitations: cached(LatestInvitationLoader { db: db.clone(), tenant }),
             roles: cached(RoleLoader { db: db.clone(), tenant }),
             members: cached(MemberLoader { db: db.clone(), tenant }),
-            batches: cached(BatchIdLoader { db, tenant }),
+            batches: cached(BatchIdLoader { db: db.clone(), tenant }),
+            deliveries: cached(DeliveryLoader { db, tenant }),
         }
     }
 }

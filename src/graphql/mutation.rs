@@ -190,8 +190,11 @@ impl Mutation {
             language: input.language,
             role_ids: input.role_ids.as_deref().map(ids),
             expires_in_days: input.expires_in_days,
+            send: input.send,
         };
-        let (invitation, link) = lifecycle::invite_member(ctx.db(), caller, &state.links, &rules, request).await?;
+        let outbox = state.outbox.as_deref();
+        let (invitation, link) =
+            lifecycle::invite_member(ctx.db(), caller, &state.links, outbox, &rules, request).await?;
         Ok(InvitationLink { invitation: Invitation(invitation), link })
     }
 
@@ -210,9 +213,11 @@ impl Mutation {
             skip_invalid_rows: input.skip_invalid_rows,
             expires_in_days: input.expires_in_days,
             file_name,
+            send: input.send,
         };
+        let outbox = state.outbox.as_deref();
         let report =
-            sheet::generate_links(ctx.db(), caller, &state.links, &state.languages, request, ctx.now()).await?;
+            sheet::generate_links(ctx.db(), caller, &state.links, &state.languages, outbox, request, ctx.now()).await?;
         Ok(GenerateInvitationLinksPayload(report))
     }
 
@@ -236,7 +241,11 @@ impl Mutation {
     ) -> Result<RevokeBatchPayload> {
         let caller = ctx.caller()?;
         let revoked = lifecycle::revoke_batch(ctx.db(), caller, &batch_id, ctx.now()).await?;
-        Ok(RevokeBatchPayload { batch_id: ID(revoked.batch_id), revoked: revoked.revoked as i32 })
+        Ok(RevokeBatchPayload {
+            batch_id: ID(revoked.batch_id),
+            revoked: revoked.revoked as i32,
+            cancelled_messages: revoked.cancelled_messages as i32,
+        })
     }
 
     /// A new link for the same member, address, language and roles; the old link stops working.
@@ -244,11 +253,17 @@ impl Mutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The public id of the invitation to send again.")] id: ID,
+        #[graphql(
+            desc = "muster emails the new link to the invitee (needs email delivery configured).",
+            default = false
+        )]
+        send: bool,
     ) -> Result<InvitationLink> {
         let (caller, state) = (ctx.caller()?, ctx.state());
         let domains = SsoDomains::load(ctx.db(), &caller.tenant).await?;
         let rules = Rules { languages: &state.languages, sso: &domains, now: ctx.now() };
-        let (invitation, link) = lifecycle::resend(ctx.db(), caller, &state.links, &rules, &id).await?;
+        let outbox = state.outbox.as_deref();
+        let (invitation, link) = lifecycle::resend(ctx.db(), caller, &state.links, outbox, &rules, &id, send).await?;
         Ok(InvitationLink { invitation: Invitation(invitation), link })
     }
 

@@ -61,6 +61,9 @@ pub struct LinksParams {
     /// What the links sheet is answered as.
     #[serde(default)]
     format: SheetFormat,
+    /// muster emails each invitee their link.
+    #[serde(default)]
+    send: bool,
 }
 
 /// `POST /invitations/links`: the sheet as the raw body. 200 with the links sheet; 422 with
@@ -91,9 +94,12 @@ pub async fn links(
         skip_invalid_rows: params.skip_invalid_rows,
         expires_in_days: params.expires_in_days,
         file_name: params.file_name,
+        send: params.send,
     };
     let app = &state.app;
-    let mut report = sheet::generate_links(&app.db, &caller, &app.links, &app.languages, request, app.now()).await?;
+    let outbox = app.outbox.as_deref();
+    let mut report =
+        sheet::generate_links(&app.db, &caller, &app.links, &app.languages, outbox, request, app.now()).await?;
     let issued = report.csv.take();
     let body = match (issued, params.format) {
         (Some(csv), SheetFormat::Csv) => Some(csv_response(csv, "invitation-links.csv")),

@@ -12,6 +12,7 @@ use super::{ClientAddr, HttpState};
 use crate::{
     AppError,
     domain::InvitationStatus,
+    html::escape,
     i18n::{Speaker, Texts},
     invitations::{
         accept::{self, PublicInvitation},
@@ -168,21 +169,6 @@ fn html(status: StatusCode, says: &Speaker<'_>, title: &str, body: &str) -> Resp
         Html(page),
     )
         .into_response()
-}
-
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn flow(state: &HttpState) -> sso_flow::Flow<'_> {

@@ -7,7 +7,10 @@
 //! Pages know the language from the invitation; where there is none (a link that is not one,
 //! a failure), from the browser's `Accept-Language`.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+};
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue, concurrent::FluentBundle};
@@ -39,7 +42,8 @@ impl Texts {
         &TEXTS
     }
 
-    fn parse_built_in() -> Self {
+    /// The built-in texts, parsed anew (for an owner that may add to them).
+    pub fn parse_built_in() -> Self {
         let bundles = BUILT_IN
             .iter()
             .map(|(tag, source)| {
@@ -48,6 +52,35 @@ impl Texts {
             })
             .collect();
         Self { bundles, english_tag: DEFAULT.to_owned() }
+    }
+
+    /// The built-in texts with an operator's changes (`MUSTER_MAIL_TEMPLATES`): each
+    /// `{tag}.ftl` in `dir` replaces the messages it defines in that language, and a language
+    /// muster has no texts for is added (what it leaves out is said in English).
+    pub fn with_overrides(dir: &Path) -> anyhow::Result<Self> {
+        let mut texts = Self::parse_built_in();
+        let entries = std::fs::read_dir(dir).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", dir.display()))?;
+        let mut paths: Vec<PathBuf> = entries.filter_map(|entry| entry.ok().map(|entry| entry.path())).collect();
+        paths.sort();
+        for path in paths.iter().filter(|path| path.extension().is_some_and(|ext| ext == "ftl")) {
+            let tag = path.file_stem().and_then(|stem| stem.to_str()).unwrap_or_default();
+            let source = std::fs::read_to_string(path)
+                .map_err(|err| anyhow::anyhow!("cannot read {}: {err}", path.display()))?;
+            let failed = |err: String| anyhow::anyhow!("{}: {err}", path.display());
+            match texts.find(tag).map(str::to_owned) {
+                Some(known) => {
+                    let resource =
+                        FluentResource::try_new(source).map_err(|(_, errors)| failed(format!("{errors:?}")))?;
+                    if let Some(bundle) = texts.bundles.get_mut(&known) {
+                        bundle.add_resource_overriding(resource);
+                    }
+                }
+                None => {
+                    texts.bundles.insert(tag.to_owned(), bundle(tag, &source).map_err(failed)?);
+                }
+            }
+        }
+        Ok(texts)
     }
 
     /// The texts of `tag`: itself, else its base language (`fr-CA` → `fr`), else English.

@@ -19,6 +19,7 @@ use crate::{
     AppError, Result,
     domain::{PublicId, SecretToken},
     error::{is_public_id_collision, is_second_pending_invitation},
+    mail::outbox::{self, Cancel},
     members::state::{Move, move_state},
     tenant::Tenant,
 };
@@ -40,6 +41,10 @@ pub struct IssueRequest {
     pub expires_at: DateTime<Utc>,
     /// A sheet upload is recorded as a batch; single invitations are not.
     pub batch: Option<BatchInfo>,
+    /// When muster sends the invitations: each one's link, sealed for its token hash (see
+    /// [`crate::mail::Outbox::seal`]), in the candidates' order. Each message is queued with
+    /// its invitation.
+    pub sealed_links: Option<Vec<String>>,
 }
 
 pub struct BatchInfo {
@@ -146,6 +151,9 @@ pub async fn issue(
     if token_hashes.len() != candidates.len() {
         return Err(AppError::Internal(anyhow::anyhow!("one token hash per invitation")));
     }
+    if request.sealed_links.as_ref().is_some_and(|links| links.len() != candidates.len()) {
+        return Err(AppError::Internal(anyhow::anyhow!("one sealed link per invitation sent")));
+    }
     // A public-id collision (about one in 10^16 per id) rolls back and tries again.
     for attempt in 0.. {
         match issue_once(db, tenant, candidates, request, token_hashes).await {
@@ -198,9 +206,18 @@ async fn issue_once(
     }
     let public_ids: Vec<String> = candidates.iter().map(|_| PublicId::generate().into_inner()).collect();
     let rows = Rows { tenant, batch_id: batch.as_ref().map(|b| b.id), request };
-    for ((chunk, ids), hashes) in candidates.chunks(CHUNK).zip(public_ids.chunks(CHUNK)).zip(token_hashes.chunks(CHUNK))
+    for (index, ((chunk, ids), hashes)) in
+        candidates.chunks(CHUNK).zip(public_ids.chunks(CHUNK)).zip(token_hashes.chunks(CHUNK)).enumerate()
     {
         rows.insert(&txn, chunk, ids, hashes).await?;
+        if let Some(sealed) = &request.sealed_links {
+            let sealed = &sealed[index * CHUNK..index * CHUNK + chunk.len()];
+            let messages: Vec<(&str, &str)> =
+                hashes.iter().map(String::as_str).zip(sealed.iter().map(String::as_str)).collect();
+            if outbox::queue(&txn, tenant.organization_id(), &messages, now).await? != chunk.len() as u64 {
+                return Err(AppError::Internal(anyhow::anyhow!("a message was not queued with its invitation")));
+            }
+        }
     }
     txn.commit().await?;
     Ok((batch, public_ids))
@@ -278,15 +295,16 @@ impl Rows<'_> {
     }
 }
 
-/// Revokes the pending invitations of these members of the tenant (their links stop working).
-/// Matched by member through the partial index of pending invitations; the member ids are
-/// the tenant's own.
+/// Revokes the pending invitations of these members of the tenant (their links stop working),
+/// and cancels their messages not yet sent. Matched by member through the partial index of
+/// pending invitations; the member ids are the tenant's own.
 pub async fn revoke_pending_of(
     db: &impl ConnectionTrait,
-    _tenant: &Tenant,
+    tenant: &Tenant,
     member_ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<u64> {
+    outbox::cancel(db, tenant, Cancel::PendingOf(member_ids), now).await?;
     let result = invitation::Entity::update_many()
         .col_expr(invitation::Column::Status, Expr::value(InvitationState::Revoked))
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))

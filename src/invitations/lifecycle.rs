@@ -20,6 +20,10 @@ use crate::{
     audit::{self, Action, Event},
     domain::Email,
     identity::Caller,
+    mail::{
+        self, Outbox,
+        outbox::{self, Cancel},
+    },
     members::{
         self,
         state::{Move, move_state},
@@ -35,6 +39,8 @@ pub struct InviteRequest {
     pub language: Option<String>,
     pub role_ids: Option<Vec<String>>,
     pub expires_in_days: Option<i32>,
+    /// muster emails the invitee their link.
+    pub send: bool,
 }
 
 /// Invites one member, with the same rules as a sheet row; revokes the link they held.
@@ -44,10 +50,12 @@ pub async fn invite_member(
     db: &DatabaseConnection,
     caller: &Caller,
     links: &LinkSettings,
+    outbox: Option<&Outbox>,
     rules: &Rules<'_>,
     request: InviteRequest,
 ) -> Result<(invitation::Model, String)> {
     let tenant = &caller.tenant;
+    let outbox = mail::sending(request.send, outbox)?;
     let expires_at = links.expiry(request.expires_in_days, rules.now)?;
     let found = tenant.member(db, &request.member_id).await?;
     let role_ids = match request.role_ids {
@@ -57,16 +65,22 @@ pub async fn invite_member(
     let email = request.email.unwrap_or_else(|| found.email.clone());
     let language = request.language.unwrap_or_else(|| found.language.clone());
     let candidate = check(db, tenant, rules, &found, email.trim(), language.trim(), &role_ids).await?;
-    let issue = IssueRequest { created_by: caller.name.clone(), issued_at: rules.now, expires_at, batch: None };
     let secret = issue::secrets(1).await?.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no secret")))?;
+    let link = links.link(secret.token.reveal());
+    let sealed_links = outbox.map(|outbox| vec![outbox.seal(&link, &secret.hash)]);
+    let issue =
+        IssueRequest { created_by: caller.name.clone(), issued_at: rules.now, expires_at, batch: None, sealed_links };
     let (_, mut issued) = issue::issue(db, tenant, &[candidate], &issue, &[secret.hash]).await?;
+    if let Some(outbox) = outbox {
+        outbox.wake();
+    }
     let issued = issued.pop().ok_or_else(|| AppError::Internal(anyhow::anyhow!("nothing issued")))?;
     let invitation = tenant.invitation(db, &issued).await?;
     tracing::info!(invitation = %invitation.public_id, "invitation issued");
-    let details = serde_json::json!({ "member": found.public_id });
+    let details = serde_json::json!({ "member": found.public_id, "queued": outbox.is_some() });
     let event = Event::new(Action::InvitationIssued, Some(&invitation.public_id), details);
     audit::record(db, tenant, &caller.name, event, rules.now).await;
-    Ok((invitation, links.link(secret.token.reveal())))
+    Ok((invitation, link))
 }
 
 /// The member's roles as they are, by public id.
@@ -148,6 +162,7 @@ pub async fn revoke(
         // follows it.
         move_state(&txn, &[found.member_id], Move::Revoked, now).await?;
     }
+    outbox::cancel(&txn, tenant, Cancel::Invitation(found.id), now).await?;
     let revoked = tenant.invitation(&txn, id).await?;
     txn.commit().await?;
     tracing::info!(invitation = %revoked.public_id, "invitation revoked");
@@ -163,6 +178,8 @@ pub struct RevokedBatch {
     /// Invitations whose link stopped working; accepted, expired and already revoked ones
     /// are left as they are.
     pub revoked: u64,
+    /// Messages of the batch that were not sent yet, and now will not be.
+    pub cancelled_messages: u64,
 }
 
 /// Takes back one upload (a wrong sheet, say): every invitation of the batch whose link still
@@ -184,6 +201,7 @@ pub async fn revoke_batch(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("batch"))?;
+    let cancelled_messages = outbox::cancel(&txn, tenant, Cancel::Batch(batch.id), now).await?;
     // The revoked rows answer whose they were: exactly those members move, even if another
     // sheet invited one of them again meanwhile (that one's link is another invitation).
     let revoked = invitation::Entity::update_many()
@@ -201,21 +219,23 @@ pub async fn revoke_batch(
     }
     txn.commit().await?;
     let count = revoked.len() as u64;
-    tracing::info!(batch = %batch.public_id, revoked = count, "batch revoked");
-    let details = serde_json::json!({ "revoked": count });
+    tracing::info!(batch = %batch.public_id, revoked = count, cancelled_messages, "batch revoked");
+    let details = serde_json::json!({ "revoked": count, "cancelledMessages": cancelled_messages });
     audit::record(db, tenant, &caller.name, Event::new(Action::BatchRevoked, Some(&batch.public_id), details), now)
         .await;
-    Ok(RevokedBatch { batch_id: batch.public_id, revoked: count })
+    Ok(RevokedBatch { batch_id: batch.public_id, revoked: count, cancelled_messages })
 }
 
 /// A new link for the same member, address, language and roles; the old link stops working.
-#[tracing::instrument(skip(db, caller, links, rules))]
+#[tracing::instrument(skip(db, caller, links, outbox, rules))]
 pub async fn resend(
     db: &DatabaseConnection,
     caller: &Caller,
     links: &LinkSettings,
+    outbox: Option<&Outbox>,
     rules: &Rules<'_>,
     id: &str,
+    send: bool,
 ) -> Result<(invitation::Model, String)> {
     let tenant = &caller.tenant;
     let old = tenant.invitation(db, id).await?;
@@ -233,8 +253,9 @@ pub async fn resend(
         language: Some(old.language.clone()),
         role_ids: Some(role_ids),
         expires_in_days: None,
+        send,
     };
-    let (invitation, link) = invite_member(db, caller, links, rules, request).await?;
+    let (invitation, link) = invite_member(db, caller, links, outbox, rules, request).await?;
     let details = serde_json::json!({ "newInvitation": invitation.public_id });
     audit::record(
         db,

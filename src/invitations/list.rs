@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{invitation, invitation_batch, member, role};
+use entity::{DeliveryState, invitation, invitation_batch, member, role};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{Expr, ExprTrait, Func},
@@ -14,6 +14,7 @@ use crate::{
     Result,
     db::contains,
     domain::{InvitationStatus, SearchText},
+    mail::outbox,
     pagination::Cursor,
     roles,
     tenant::Tenant,
@@ -29,6 +30,8 @@ pub struct InvitationFilter {
     pub batch_id: Option<String>,
     /// Part of the invited address, ignoring case.
     pub search: Option<SearchText>,
+    /// Invitations whose email is in one of these states.
+    pub delivery: Option<Vec<DeliveryState>>,
 }
 
 const ORDERING: &str = "NEWEST";
@@ -60,6 +63,9 @@ impl InvitationFilter {
         if let Some(search) = &self.search {
             let email = Expr::expr(Func::lower(Expr::col(invitation::Column::Email)));
             select = select.filter(email.like(contains(search.as_str())));
+        }
+        if let Some(states) = &self.delivery {
+            select = select.filter(invitation::Column::Id.in_subquery(outbox::invitations_in(tenant, states)));
         }
         select
     }

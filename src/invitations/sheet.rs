@@ -17,6 +17,7 @@ use crate::{
     audit::{self, Action, Event},
     domain::SupportedLanguages,
     identity::{Caller, sso::SsoDomains},
+    mail::{self, Outbox},
     sheets::{
         self, CsvOut, SheetProblem,
         xlsx_out::{Cell, XlsxOut},
@@ -77,6 +78,8 @@ pub struct SheetRequest {
     pub skip_invalid_rows: bool,
     pub expires_in_days: Option<i32>,
     pub file_name: Option<String>,
+    /// muster emails each invitee their link (queued with the invitations).
+    pub send: bool,
 }
 
 /// A row of the report: what was read and, when issued, the link.
@@ -98,6 +101,8 @@ pub struct SheetReport {
     pub rows: Vec<ReportRow>,
     pub errors: Vec<SheetProblem>,
     pub warnings: Vec<SheetProblem>,
+    /// Messages queued to send the links (0 unless asked to send).
+    pub queued: usize,
     /// The links sheet (UTF-8 with BOM), when anything was issued.
     pub csv: Option<Vec<u8>>,
 }
@@ -114,12 +119,14 @@ pub async fn generate_links(
     caller: &Caller,
     links: &LinkSettings,
     languages: &SupportedLanguages,
+    outbox: Option<&Outbox>,
     request: SheetRequest,
     now: DateTime<Utc>,
 ) -> Result<SheetReport> {
     let started = Instant::now();
     let dry_run = request.dry_run;
-    let report = generate(db, caller, links, languages, request, now).await;
+    let outbox = mail::sending(request.send, outbox)?;
+    let report = generate(db, caller, links, languages, outbox, request, now).await;
     count_sheet(report.as_ref(), dry_run, started);
     report
 }
@@ -145,6 +152,7 @@ async fn generate(
     caller: &Caller,
     links: &LinkSettings,
     languages: &SupportedLanguages,
+    outbox: Option<&Outbox>,
     request: SheetRequest,
     now: DateTime<Utc>,
 ) -> Result<SheetReport> {
@@ -179,9 +187,15 @@ async fn generate(
         row_count,
         skipped_count: row_count - issuable.candidates.len(),
     };
-    let issue = IssueRequest { created_by: caller.name.clone(), issued_at: now, expires_at, batch: Some(batch) };
-    issue_rows(db, &caller.tenant, links, &mut report, issuable, secrets, &issue).await?;
-    let details = serde_json::json!({ "rows": row_count, "issued": report.issued, "skipped": row_count - report.issued, "fileName": request.file_name });
+    let issue = IssueRequest {
+        created_by: caller.name.clone(),
+        issued_at: now,
+        expires_at,
+        batch: Some(batch),
+        sealed_links: None,
+    };
+    issue_rows(db, &caller.tenant, links, outbox, &mut report, issuable, secrets, issue).await?;
+    let details = serde_json::json!({ "rows": row_count, "issued": report.issued, "skipped": row_count - report.issued, "queued": report.queued, "fileName": request.file_name });
     let event = Event::new(Action::InvitationsIssued, report.batch_id.as_deref(), details);
     audit::record(db, &caller.tenant, &caller.name, event, now).await;
     tracing::info!(
@@ -220,14 +234,16 @@ fn report_of(checked: Checked, mut warnings: Vec<SheetProblem>) -> (SheetReport,
 }
 
 /// Issues the issuable rows, puts each one's link into the report, and writes the links sheet.
+#[allow(clippy::too_many_arguments)]
 async fn issue_rows(
     db: &DatabaseConnection,
     tenant: &Tenant,
     links: &LinkSettings,
+    outbox: Option<&Outbox>,
     report: &mut SheetReport,
     issuable: Issuable,
     secrets: Option<SecretsInAdvance>,
-    request: &IssueRequest,
+    mut request: IssueRequest,
 ) -> Result<()> {
     let count = issuable.candidates.len();
     let secrets = match secrets {
@@ -235,12 +251,19 @@ async fn issue_rows(
         None => issue::secrets(count).await?,
     };
     let mut token_hashes = Vec::with_capacity(count);
+    let mut sealed_links = outbox.map(|_| Vec::with_capacity(count));
     for (index, secret) in issuable.indexes.iter().zip(secrets) {
         let row = &mut report.rows[*index];
-        row.link = Some(links.link(secret.token.reveal()));
+        let link = links.link(secret.token.reveal());
+        if let (Some(outbox), Some(sealed)) = (outbox, sealed_links.as_mut()) {
+            sealed.push(outbox.seal(&link, &secret.hash));
+        }
+        row.link = Some(link);
         row.expires_at = Some(request.expires_at);
         token_hashes.push(secret.hash);
     }
+    request.sealed_links = sealed_links;
+    let request = &request;
     // The links sheet is written (on another core) while the database inserts; it is dropped
     // if they fail. The rows go to the blocking task and come back, rather than being copied.
     let rows = std::mem::take(&mut report.rows);
@@ -252,6 +275,10 @@ async fn issue_rows(
     report.csv = Some(csv);
     report.issued = issued.len();
     report.batch_id = batch.map(|batch| batch.public_id);
+    if let Some(outbox) = outbox {
+        report.queued = issued.len();
+        outbox.wake();
+    }
     Ok(())
 }
 

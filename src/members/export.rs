@@ -5,6 +5,7 @@
 //! come, then answers the workbook (compressed: a few MB for 100,000 members).
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use entity::DeliveryState;
 use sea_orm::DatabaseConnection;
 
 use super::{MemberFilter, MemberOrder, list, list::PageParts};
@@ -12,6 +13,7 @@ use crate::{
     Result,
     domain::InvitationStatus,
     invitations::sheet::workbook_failed,
+    mail::outbox,
     pagination::Cursor,
     sheets::{
         CsvOut,
@@ -19,6 +21,18 @@ use crate::{
     },
     tenant::Tenant,
 };
+
+/// The Delivery column: where the email of the member's latest invitation stands; empty when
+/// muster was not asked to send it.
+fn delivery_label(state: DeliveryState) -> &'static str {
+    match state {
+        DeliveryState::Queued => "Queued",
+        DeliveryState::Sending => "Sending",
+        DeliveryState::Sent => "Sent",
+        DeliveryState::Failed => "Failed",
+        DeliveryState::Cancelled => "Cancelled",
+    }
+}
 
 /// The members export's worksheet.
 pub const WORKSHEET: &str = "Members";
@@ -32,8 +46,17 @@ enum Out {
     Xlsx(Box<XlsxOut>),
 }
 
-pub const HEADER: [&str; 8] =
-    ["Team Member ID", "Name", "Email", "Language", "Role IDs", "Roles", "Pending Invitations", "Created At"];
+pub const HEADER: [&str; 9] = [
+    "Team Member ID",
+    "Name",
+    "Email",
+    "Language",
+    "Role IDs",
+    "Roles",
+    "Pending Invitations",
+    "Created At",
+    "Delivery",
+];
 
 /// Members per database round trip while exporting.
 const PAGE: u64 = 1_000;
@@ -48,6 +71,9 @@ pub struct Export {
     out: Out,
     after: Option<Cursor>,
     done: bool,
+    /// Whether muster ever sent anything for the organization (else the Delivery column is
+    /// empty, and not looked up).
+    sends: Option<bool>,
 }
 
 impl Export {
@@ -60,6 +86,7 @@ impl Export {
             out: Out::Csv(Box::new(CsvOut::with_header(&HEADER))),
             after: None,
             done: false,
+            sends: None,
         }
     }
 
@@ -71,7 +98,7 @@ impl Export {
         now: DateTime<Utc>,
     ) -> Result<Vec<u8>> {
         let out = Out::Xlsx(Box::new(XlsxOut::new(WORKSHEET, &HEADER).map_err(workbook_failed)?));
-        let mut export = Self { db, tenant, filter, now, out, after: None, done: false };
+        let mut export = Self { db, tenant, filter, now, out, after: None, done: false, sends: None };
         while !export.done {
             export.write_page().await?;
         }
@@ -104,7 +131,19 @@ impl Export {
         let mut page =
             list::page(&self.db, &self.tenant, &self.filter, order, PAGE, self.after.as_ref(), parts, self.now).await?;
         let mut roles = list::page_roles(&self.db, &self.tenant, &mut page).await?;
+        let sends = match self.sends {
+            Some(sends) => sends,
+            None => *self.sends.insert(outbox::any_of(&self.db, &self.tenant).await?),
+        };
+        let deliveries = match sends {
+            true => {
+                let ids: Vec<i64> = page.members.iter().map(|member| member.id).collect();
+                outbox::latest_of_members(&self.db, &self.tenant, &ids).await?
+            }
+            false => Default::default(),
+        };
         for member in &page.members {
+            let delivery = deliveries.get(&member.id).map_or("", |state| delivery_label(*state));
             let member_roles = roles.remove(&member.id).unwrap_or_default();
             let role_ids = member_roles.iter().map(|role| role.public_id.as_str()).collect::<Vec<_>>().join(",");
             let role_names = member_roles.iter().map(|role| role.name.as_str()).collect::<Vec<_>>().join(", ");
@@ -121,7 +160,7 @@ impl Export {
             match &mut self.out {
                 Out::Csv(out) => {
                     let created_at = member.created_at.to_rfc3339_opts(SecondsFormat::Secs, true);
-                    out.row(cells.into_iter().chain([created_at.as_str()]));
+                    out.row(cells.into_iter().chain([created_at.as_str(), delivery]));
                 }
                 Out::Xlsx(out) => {
                     if out.rows() >= EXCEL_ROWS {
@@ -134,6 +173,7 @@ impl Export {
                     }
                     let mut row = cells.map(Cell::Text).to_vec();
                     row.push(Cell::Date(member.created_at));
+                    row.push(Cell::Text(delivery));
                     out.row(&row).map_err(workbook_failed)?;
                 }
             }

@@ -2,7 +2,7 @@
 
 use crate::helpers::spawn_app;
 
-const HEADER: &str = "Team Member ID,Name,Email,Language,Role IDs,Roles,Pending Invitations,Created At";
+const HEADER: &str = "Team Member ID,Name,Email,Language,Role IDs,Roles,Pending Invitations,Created At,Delivery";
 
 async fn export(app: &crate::helpers::TestApp, query: &str) -> reqwest::Response {
     app.client.get(app.url(&format!("/members.csv{query}"))).bearer_auth(&app.token).send().await.unwrap()

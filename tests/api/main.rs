@@ -12,6 +12,7 @@ mod hardening;
 mod identity;
 mod invitations;
 mod listing;
+mod mail;
 mod members;
 mod providers;
 mod reliability;

@@ -66,6 +66,24 @@ pub enum SsoProviderKind {
     Keycloak,
 }
 
+/// Where an invitation's email stands.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::DeliveryState")]
+pub enum DeliveryStatus {
+    /// Waiting for its first attempt, or for the next one after a temporary failure
+    /// (`nextAttemptAt`).
+    Queued,
+    /// A node is sending it now.
+    Sending,
+    /// The mail server accepted it (`sentAt`).
+    Sent,
+    /// Refused for good (`lastError` holds the server's reply), or still failing after 8
+    /// attempts over about a day.
+    Failed,
+    /// Not sent: its invitation was revoked, replaced, accepted or expired first.
+    Cancelled,
+}
+
 /// A list of domain statuses from their GraphQL faces.
 pub fn statuses(list: Option<Vec<InvitationStatus>>) -> Vec<crate::domain::InvitationStatus> {
     list.unwrap_or_default().into_iter().map(Into::into).collect()

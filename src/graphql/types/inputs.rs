@@ -3,7 +3,7 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined, Upload};
 
-use super::enums::{InvitationStatus, MemberOrderField, OrderDirection, SsoProviderKind, statuses};
+use super::enums::{DeliveryStatus, InvitationStatus, MemberOrderField, OrderDirection, SsoProviderKind, statuses};
 use crate::{AppError, Result, domain::SearchText, invitations::list::InvitationFilter, members};
 
 /// Public ids as plain strings.
@@ -65,6 +65,9 @@ pub struct InvitationFilterInput {
     pub batch_id: Option<ID>,
     /// Part of the invited address, ignoring case.
     pub search: Option<String>,
+    /// Invitations whose email is in one of these states (invitations muster was not asked to
+    /// send never match).
+    pub delivery_status: Option<Vec<DeliveryStatus>>,
 }
 
 impl InvitationFilterInput {
@@ -76,6 +79,7 @@ impl InvitationFilterInput {
             member_id: self.member_id.map(|id| id.0),
             batch_id: self.batch_id.map(|id| id.0),
             search,
+            delivery: self.delivery_status.map(|states| states.into_iter().map(Into::into).collect()),
         })
     }
 }
@@ -138,6 +142,10 @@ pub struct InviteMemberInput {
     pub role_ids: Option<Vec<ID>>,
     /// Days the link stays valid, 1 to 30; the configured default when omitted.
     pub expires_in_days: Option<i32>,
+    /// muster emails the invitee their link, in the invitation's language (needs email
+    /// delivery configured: `MUSTER_SMTP_URL`).
+    #[graphql(default = false)]
+    pub send: bool,
 }
 
 /// An invitation sheet (`Team Member ID,Email,Language,Role IDs`) and what to do with it.
@@ -155,6 +163,10 @@ pub struct GenerateInvitationLinksInput {
     pub skip_invalid_rows: bool,
     /// Days the links stay valid, 1 to 30; the configured default when omitted.
     pub expires_in_days: Option<i32>,
+    /// muster emails each invitee their link, in the row's language (needs email delivery
+    /// configured: `MUSTER_SMTP_URL`). The messages are queued with the invitations.
+    #[graphql(default = false)]
+    pub send: bool,
 }
 
 /// An SSO provider of the organization; one per issuer.

@@ -2,9 +2,9 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::invitation;
+use entity::{DeliveryState, invitation, mail_message};
 
-use super::{InvitationStatus, Member, Role, connection::connection};
+use super::{DeliveryStatus, InvitationStatus, Member, Role, connection::connection};
 use crate::{
     AppError, domain,
     graphql::{ContextExt, loaders::load_failed},
@@ -76,6 +76,42 @@ impl Invitation {
     /// When it was revoked, by an admin or by a newer link; null otherwise.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
+    }
+
+    /// Its email, when muster was asked to send it (`send: true`); null otherwise.
+    async fn delivery(&self, ctx: &Context<'_>) -> Result<Option<Delivery>> {
+        Ok(ctx.loaders()?.deliveries.load_one(self.0.id).await.map_err(load_failed)?.map(Delivery))
+    }
+}
+
+/// Where an invitation's email stands.
+pub struct Delivery(pub mail_message::Model);
+
+#[Object]
+impl Delivery {
+    /// Where it stands.
+    async fn status(&self) -> DeliveryStatus {
+        self.0.status.into()
+    }
+
+    /// Attempts begun so far (8 at most).
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+
+    /// The mail server's last reply to a failed attempt (or why it could not be reached).
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+
+    /// When the mail server accepted it.
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+
+    /// When the next attempt may begin, while it is queued.
+    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
+        (self.0.status == DeliveryState::Queued).then_some(self.0.due_at)
     }
 }
 

@@ -13,7 +13,7 @@ mod role;
 mod sheet;
 
 pub use connection::Page;
-pub use enums::{InvitationStatus, MemberOrderField, OrderDirection, SsoProviderKind};
+pub use enums::{DeliveryStatus, InvitationStatus, MemberOrderField, OrderDirection, SsoProviderKind};
 pub use identity::{ApiToken, AuditEvent, AuditEventConnection, AuditEventConnectionFields, EmailCheck, SsoProvider};
 pub use inputs::{
     CreateMemberInput, CreateRoleInput, GenerateInvitationLinksInput, InvitationFilterInput, InviteMemberInput,

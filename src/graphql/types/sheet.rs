@@ -87,6 +87,10 @@ impl GenerateInvitationLinksPayload {
     async fn issued(&self) -> i32 {
         self.0.issued as i32
     }
+    /// How many emails were queued to send the links (0 unless `send: true`).
+    async fn queued(&self) -> i32 {
+        self.0.queued as i32
+    }
     /// Every row read, in sheet order.
     async fn rows(&self) -> Vec<SheetRow> {
         self.0.rows.iter().cloned().map(SheetRow).collect()
@@ -130,4 +134,6 @@ pub struct RevokeBatchPayload {
     /// How many invitations were revoked: those whose link still worked. Accepted, expired
     /// and already revoked ones are left as they are.
     pub revoked: i32,
+    /// How many of the upload's emails were not sent yet, and now will not be.
+    pub cancelled_messages: i32,
 }

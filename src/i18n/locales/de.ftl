@@ -40,3 +40,15 @@ month-9 = September
 month-10 = Oktober
 month-11 = November
 month-12 = Dezember
+
+# Die Einladungs-E-Mail.
+mail-subject = Einladung zu { $org }
+mail-greeting = Guten Tag,
+mail-invited = { $org } lädt Sie ein, mit der Adresse { $email } dazuzukommen.
+mail-action = Öffnen Sie zum Annehmen Ihren persönlichen Einladungslink:
+mail-sso = Sie melden sich mit { $provider } an, dem Single Sign-on Ihrer Organisation, und zwar mit { $email }.
+mail-expires = Der Link gilt bis zum { $date }.
+mail-fallback = Falls die Schaltfläche nicht funktioniert, kopieren Sie diese Adresse in Ihren Browser:
+mail-personal = Dieser Link ist nur für Sie bestimmt: Bitte leiten Sie diese E-Mail nicht weiter.
+mail-ignore = Falls Sie diese Einladung nicht erwartet haben, können Sie diese E-Mail ignorieren; ohne Ihre Annahme geschieht nichts.
+mail-sent-for = Im Auftrag von { $org } versandt.

@@ -41,3 +41,15 @@ month-9 = September
 month-10 = October
 month-11 = November
 month-12 = December
+
+# The invitation email.
+mail-subject = { $org } invites you to join them
+mail-greeting = Hello,
+mail-invited = { $org } has invited you to join them, as { $email }.
+mail-action = To accept, open your personal invitation link:
+mail-sso = You will sign in with { $provider }, your organization’s single sign-on, using { $email }.
+mail-expires = The link works until { $date }.
+mail-fallback = If the button does not work, copy this address into your browser:
+mail-personal = This link is yours alone: please do not forward this email.
+mail-ignore = If you were not expecting this invitation, you can ignore this email; nothing happens until you accept.
+mail-sent-for = Sent on behalf of { $org }.

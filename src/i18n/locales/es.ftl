@@ -43,3 +43,15 @@ month-9 = septiembre
 month-10 = octubre
 month-11 = noviembre
 month-12 = diciembre
+
+# El correo de invitación.
+mail-subject = Invitación para unirte a { $org }
+mail-greeting = Hola:
+mail-invited = { $org } te invita a unirte a su equipo con la dirección { $email }.
+mail-action = Para aceptar, abre tu enlace de invitación personal:
+mail-sso = Iniciarás sesión con { $provider }, el inicio de sesión único de tu organización, con { $email }.
+mail-expires = El enlace es válido hasta el { $date }.
+mail-fallback = Si el botón no funciona, copia esta dirección en tu navegador:
+mail-personal = Este enlace es solo para ti: no reenvíes este correo.
+mail-ignore = Si no esperabas esta invitación, puedes ignorar este correo: no pasará nada hasta que la aceptes.
+mail-sent-for = Enviado en nombre de { $org }.

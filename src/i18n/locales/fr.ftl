@@ -43,3 +43,15 @@ month-9 = septembre
 month-10 = octobre
 month-11 = novembre
 month-12 = décembre
+
+# Le courriel d’invitation.
+mail-subject = Invitation à rejoindre { $org }
+mail-greeting = Bonjour,
+mail-invited = { $org } vous invite à rejoindre son équipe avec l’adresse { $email }.
+mail-action = Pour accepter, ouvrez votre lien d’invitation personnel :
+mail-sso = Vous vous connecterez avec { $provider }, l’authentification unique de votre organisation, en utilisant { $email }.
+mail-expires = Le lien est valable jusqu’au { $date }.
+mail-fallback = Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :
+mail-personal = Ce lien vous est personnel : merci de ne pas transférer ce message.
+mail-ignore = Si vous n’attendiez pas cette invitation, vous pouvez ignorer ce message : rien ne se passe tant que vous ne l’acceptez pas.
+mail-sent-for = Envoyé pour le compte de { $org }.

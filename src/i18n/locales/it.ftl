@@ -48,3 +48,15 @@ month-9 = settembre
 month-10 = ottobre
 month-11 = novembre
 month-12 = dicembre
+
+# L’email di invito.
+mail-subject = Invito a unirti a { $org }
+mail-greeting = Ciao,
+mail-invited = { $org } ti invita a unirti al suo team con l’indirizzo { $email }.
+mail-action = Per accettare, apri il tuo link di invito personale:
+mail-sso = Accederai con { $provider }, il single sign-on della tua organizzazione, usando { $email }.
+mail-expires = Il link scade { $date }.
+mail-fallback = Se il pulsante non funziona, copia questo indirizzo nel browser:
+mail-personal = Questo link è solo tuo: non inoltrare questa email.
+mail-ignore = Se non aspettavi questo invito, puoi ignorare questa email: non succede nulla finché non lo accetti.
+mail-sent-for = Inviato per conto di { $org }.

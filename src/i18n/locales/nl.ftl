@@ -40,3 +40,15 @@ month-9 = september
 month-10 = oktober
 month-11 = november
 month-12 = december
+
+# De uitnodigingsmail.
+mail-subject = Uitnodiging voor { $org }
+mail-greeting = Hallo,
+mail-invited = { $org } nodigt je uit om lid te worden met het adres { $email }.
+mail-action = Open je persoonlijke uitnodigingslink om te accepteren:
+mail-sso = Je logt in met { $provider }, de single sign-on van je organisatie, met { $email }.
+mail-expires = De link is geldig tot { $date }.
+mail-fallback = Werkt de knop niet? Kopieer dan dit adres naar je browser:
+mail-personal = Deze link is alleen voor jou: stuur deze e-mail niet door.
+mail-ignore = Had je deze uitnodiging niet verwacht? Dan kun je deze e-mail negeren: er gebeurt niets zolang je niet accepteert.
+mail-sent-for = Verzonden namens { $org }.

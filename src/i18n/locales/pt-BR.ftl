@@ -43,3 +43,15 @@ month-9 = setembro
 month-10 = outubro
 month-11 = novembro
 month-12 = dezembro
+
+# O e-mail de convite.
+mail-subject = Convite para participar de { $org }
+mail-greeting = Olá,
+mail-invited = { $org } convidou você para participar da equipe com o endereço { $email }.
+mail-action = Para aceitar, abra seu link de convite pessoal:
+mail-sso = Você vai entrar com { $provider }, o login único da sua organização, usando { $email }.
+mail-expires = O link vale até { $date }.
+mail-fallback = Se o botão não funcionar, copie este endereço no seu navegador:
+mail-personal = Este link é só seu: não encaminhe este e-mail.
+mail-ignore = Se você não esperava este convite, pode ignorar este e-mail: nada acontece enquanto você não aceitar.
+mail-sent-for = Enviado em nome de { $org }.

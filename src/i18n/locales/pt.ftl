@@ -43,3 +43,15 @@ month-9 = setembro
 month-10 = outubro
 month-11 = novembro
 month-12 = dezembro
+
+# O email de convite.
+mail-subject = Convite para se juntar a { $org }
+mail-greeting = Olá,
+mail-invited = { $org } convidou-o a juntar-se à equipa com o endereço { $email }.
+mail-action = Para aceitar, abra o seu link de convite pessoal:
+mail-sso = Vai iniciar sessão com { $provider }, o início de sessão único da sua organização, com { $email }.
+mail-expires = O link é válido até { $date }.
+mail-fallback = Se o botão não funcionar, copie este endereço para o seu navegador:
+mail-personal = Este link é só seu: não reencaminhe este email.
+mail-ignore = Se não estava à espera deste convite, pode ignorar este email: nada acontece enquanto não o aceitar.
+mail-sent-for = Enviado em nome de { $org }.

@@ -1,6 +1,6 @@
-//! The Python the workbook tests drive (openpyxl, as scripts use it), in a virtualenv of the
-//! tests' own, made from the pinned `tests/python/requirements.txt` the first time it is
-//! needed.
+//! The Python the tests drive (openpyxl, as scripts use it; aiosmtpd, a real SMTP server), in
+//! a virtualenv of the tests' own, made from the pinned `tests/python/requirements.txt` the
+//! first time it is needed.
 
 use std::{
     path::{Path, PathBuf},
@@ -17,10 +17,14 @@ pub fn python() -> PathBuf {
     let mut ready = READY.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if !*ready {
         let installed =
-            Command::new(&python).args(["-c", "import openpyxl"]).output().is_ok_and(|o| o.status.success());
+            Command::new(&python).args(["-c", "import openpyxl, aiosmtpd"]).output().is_ok_and(|o| o.status.success());
         if !installed {
-            let made =
-                Command::new("python3").arg("-m").arg("venv").arg(&venv).status().expect("python3, for openpyxl");
+            let made = Command::new("python3")
+                .arg("-m")
+                .arg("venv")
+                .arg(&venv)
+                .status()
+                .expect("python3, for the tests' virtualenv");
             assert!(made.success(), "python3 -m venv {} failed", venv.display());
             let pip = Command::new(&python)
                 .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])

@@ -5,13 +5,14 @@
 
 use std::time::{Duration, Instant};
 
-use muster::domain::SecretToken;
+use muster::{domain::SecretToken, secrets::SecretKey};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 use super::{assert_consistent, count, random_below, seeded, upload, upload_to};
-use crate::helpers::{process::MusterProcess, read_csv, token_of};
+
+use crate::helpers::{process::MusterProcess, read_csv, smtp::SmtpSink, token_of};
 
 const ROWS: usize = 20_000;
 
@@ -177,4 +178,67 @@ async fn invitations_and_acceptances_killed_mid_way_leave_states_agreeing() {
     }
     assert_consistent(&db).await;
     assert_eq!(count(&db, "SELECT COUNT(*) FROM members WHERE invitation_state = 'accepted'").await, MEMBERS as i64);
+}
+
+/// muster killed (SIGKILL) while it sends a sheet's emails, then another node started on the
+/// same database once the dead node's lease has run out (its clock moved past it): every
+/// invitee gets their message, and at most the one message in flight when the process died
+/// goes out twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sending_killed_mid_way_sends_everything_and_at_most_one_twice() {
+    const SENT: usize = 30;
+    let (database, db, seeded) = seeded(SENT).await;
+    // A slow server (0.1 s a message), so that the kill finds the sender mid-way.
+    let sink = SmtpSink::start_on(0, 0.1);
+    let key = SecretKey::generate();
+    let (url, key_text) = (sink.url(), key.to_base64());
+    let env = [
+        ("MUSTER_SMTP_URL", url.as_str()),
+        ("MUSTER_MAIL_FROM", "invites@acme.example"),
+        ("MUSTER_MAIL_RATE", "0"),
+        ("MUSTER_SECRET_KEY", key_text.as_str()),
+    ];
+    let mut muster = MusterProcess::serve(database.url(), &env);
+    let sheet = seeded.sheet(0..SENT);
+    let (status, _) = upload_to(&muster, "/invitations/links?send=true", &seeded.token, sheet).await.unwrap().unwrap();
+    assert_eq!(status, 200, "{}", muster.log());
+    let moment = 3 + random_below(10) as usize;
+    sink.wait_for(moment).await;
+    muster.kill();
+    let before = sink.received().len();
+    println!("killed after {before} of {SENT} messages");
+    assert!(before < SENT, "the kill came too late to test anything");
+
+    let mut config = crate::helpers::test_config(database.url());
+    config.smtp_url = Some(url);
+    config.mail_from = Some("invites@acme.example".to_owned());
+    config.mail_rate = 0;
+    config.secret_key = Some(key);
+    let (node, statements) = muster::db::connect(database.url(), config.database_settings()).await.unwrap();
+    let parts = crate::helpers::Parts { database, config, db: node, statements, token: seeded.token.clone() };
+    let app = crate::helpers::start(parts).await;
+    app.clock.advance(chrono::Duration::minutes(6));
+    let started = std::time::Instant::now();
+    let recipients = loop {
+        let mut recipients: Vec<String> = sink.received().iter().flat_map(|m| m.rcpt_tos.clone()).collect();
+        recipients.sort();
+        let mut distinct = recipients.clone();
+        distinct.dedup();
+        if distinct.len() == SENT {
+            break recipients;
+        }
+        assert!(started.elapsed().as_secs() < 60, "{} of {SENT} invitees got their message", distinct.len());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Whatever the second node still sends arrives before every message is recorded as sent.
+    let sent = "SELECT COUNT(*) FROM mail_messages WHERE status = 'sent'";
+    while count(&db, sent).await < SENT as i64 {
+        assert!(started.elapsed().as_secs() < 60);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let twice = sink.received().len() - SENT;
+    println!("{twice} message(s) sent twice; {} recorded as sent", count(&db, sent).await);
+    assert!(twice <= 1, "{twice} messages went out twice: {recipients:?}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM mail_messages WHERE sealed_link IS NOT NULL").await, 0);
+    drop(app);
 }

@@ -1,0 +1,270 @@
+//! The sender: on every node, a task that takes what is due from the outbox and sends it,
+//! one message at a time, at most `MUSTER_MAIL_RATE` a second. It looks when this node queues
+//! messages, and every second for what other nodes queued or what falls due.
+//!
+//! One message at a time is what bounds duplicates: a node killed mid-send leaves at most the
+//! message it was transmitting unrecorded, and only that one can go out twice (with the same
+//! `Message-ID`, which mail clients show once).
+
+use std::{
+    collections::{HashMap, hash_map::Entry},
+    sync::Arc,
+    time::Duration,
+};
+
+use entity::{InvitationState, invitation};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use tokio::{sync::watch, time::Instant};
+
+use super::{
+    MailSettings, Outbox,
+    compose::Letter,
+    outbox::{self, Claimed, LEASE, MAX_ATTEMPTS, Outcome},
+};
+use crate::{
+    audit::{self, Action, Event},
+    clock::Clock,
+    domain::Email,
+    identity::sso::SsoDomains,
+    tenant::Tenant,
+};
+
+/// How often an idle node looks for messages other nodes queued, or that fell due.
+const POLL: Duration = Duration::from_secs(1);
+/// How long to wait after the database failed before looking again.
+const AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+pub struct Worker {
+    db: DatabaseConnection,
+    clock: Clock,
+    outbox: Arc<Outbox>,
+    settings: Arc<MailSettings>,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+/// What an organization's messages share: its name, and who its invitees sign in with.
+struct Organization {
+    name: String,
+    sso: SsoDomains,
+}
+
+impl Worker {
+    pub fn new(
+        db: DatabaseConnection,
+        clock: Clock,
+        outbox: Arc<Outbox>,
+        settings: Arc<MailSettings>,
+    ) -> anyhow::Result<Self> {
+        let transport = settings.smtp.transport().map_err(anyhow::Error::msg)?;
+        Ok(Self { db, clock, outbox, settings, transport })
+    }
+
+    /// Sends until `stop` turns true; then finishes the message under way, gives back the
+    /// others it took, and returns.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut pace = Pace::new(self.settings.rate);
+        tracing::info!(rate = ?self.settings.rate, "sending invitation emails");
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let wait = match self.round(&mut pace, &stop).await {
+                Ok(0) => POLL,
+                Ok(_) => continue,
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not take messages from the outbox; trying again shortly");
+                    AFTER_FAILURE
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.outbox.woken() => {}
+                _ = stop.changed() => {}
+            }
+        }
+        tracing::info!("stopped sending invitation emails");
+    }
+
+    /// Takes a batch of due messages and sends them; answers how many it took.
+    async fn round(&self, pace: &mut Pace, stop: &watch::Receiver<bool>) -> crate::Result<usize> {
+        let now = self.clock.now();
+        let claimed = outbox::claim(&self.db, pace.batch(), now, now + LEASE).await?;
+        let taken = claimed.len();
+        let mut organizations: HashMap<i64, Organization> = HashMap::new();
+        for (index, message) in claimed.iter().enumerate() {
+            if *stop.borrow() {
+                outbox::release(&self.db, &claimed[index..], self.clock.now()).await?;
+                break;
+            }
+            pace.wait().await;
+            let (outcome, invitation) = self.deliver(message, &mut organizations).await;
+            self.record(message, &outcome, invitation.as_deref()).await?;
+        }
+        Ok(taken)
+    }
+
+    /// One attempt at one message; answers how it ended, and the invitation's public id once
+    /// known.
+    async fn deliver(
+        &self,
+        message: &Claimed,
+        organizations: &mut HashMap<i64, Organization>,
+    ) -> (Outcome, Option<String>) {
+        let (sent, invitation) = match self.prepare(message, organizations).await {
+            Ok(Prepared::NotNeeded) => return (Outcome::Cancelled, None),
+            Ok(Prepared::Ready { invitation, email }) => (self.send(email).await, Some(invitation)),
+            Err(failure) => (Err(failure), None),
+        };
+        let outcome = match sent {
+            Ok(()) => Outcome::Sent,
+            Err(Failure::Temporary(error)) => match outbox::next_attempt(message.attempts, self.clock.now()) {
+                Some(at) => Outcome::Retry { error, at },
+                None => Outcome::Failed { error: format!("{error} (gave up after {MAX_ATTEMPTS} attempts)") },
+            },
+            Err(Failure::Permanent(error)) => Outcome::Failed { error },
+        };
+        (outcome, invitation)
+    }
+
+    /// Hands the email to the mail server: a 5xx reply is permanent; a 4xx, or no server, is not.
+    async fn send(&self, email: lettre::Message) -> Result<(), Failure> {
+        match self.transport.send(email).await {
+            Ok(_) => Ok(()),
+            Err(err) if err.is_permanent() => Err(Failure::Permanent(err.to_string())),
+            Err(err) => Err(Failure::Temporary(err.to_string())),
+        }
+    }
+
+    /// The email of a message, or that it is no longer needed (its invitation was revoked,
+    /// replaced, accepted or expired since it was queued).
+    async fn prepare(
+        &self,
+        message: &Claimed,
+        organizations: &mut HashMap<i64, Organization>,
+    ) -> Result<Prepared, Failure> {
+        // The message says whose it is: its organization is the tenant.
+        let tenant = Tenant::new(message.organization_id);
+        let found = tenant
+            .invitations()
+            .filter(invitation::Column::Id.eq(message.invitation_id))
+            .one(&self.db)
+            .await
+            .map_err(Failure::database)?;
+        let now = self.clock.now();
+        let Some(found) = found.filter(|found| found.status == InvitationState::Pending && found.expires_at > now)
+        else {
+            return Ok(Prepared::NotNeeded);
+        };
+        if message.attempts > MAX_ATTEMPTS {
+            return Err(Failure::Permanent(format!(
+                "gave up after {MAX_ATTEMPTS} attempts: each time, the node sending it stopped before the server answered"
+            )));
+        }
+        let sealed = message.sealed_link.as_deref().ok_or_else(|| Failure::Permanent("the link was erased".into()))?;
+        let link = self.outbox.open(sealed, &found.token_hash).map_err(|err| Failure::Permanent(err.to_string()))?;
+        if let Entry::Vacant(slot) = organizations.entry(message.organization_id) {
+            let organization = tenant.organization(&self.db).await.map_err(Failure::database)?;
+            let sso = SsoDomains::load(&self.db, &tenant).await.map_err(Failure::database)?;
+            slot.insert(Organization { name: organization.name, sso });
+        }
+        let organization = &organizations[&message.organization_id];
+        let provider = Email::parse(&found.email).ok().and_then(|email| organization.sso.provider_for(&email).cloned());
+        let letter = Letter {
+            organization: &organization.name,
+            email: &found.email,
+            language: &found.language,
+            link: &link,
+            expires_at: found.expires_at,
+            sso_provider: provider.as_ref().map(|provider| provider.name.as_str()),
+        };
+        let composed = self.settings.composer.compose(&letter).map_err(|err| Failure::Permanent(format!("{err:#}")))?;
+        let message_id = format!("<{}.invitation@{}>", found.public_id, self.settings.from.email.domain());
+        let email = composed
+            .message(&self.settings.from, &found.email, &message_id)
+            .map_err(|err| Failure::Permanent(format!("{err:#}")))?;
+        Ok(Prepared::Ready { invitation: found.public_id, email })
+    }
+
+    /// Writes the outcome; a message sent or failed is an audit event of its organization.
+    async fn record(&self, message: &Claimed, outcome: &Outcome, invitation: Option<&str>) -> crate::Result<()> {
+        let now = self.clock.now();
+        let label = match outcome {
+            Outcome::Sent => "sent",
+            Outcome::Retry { .. } => "retry",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Cancelled => "cancelled",
+        };
+        metrics::counter!("muster_mail_messages_total", "outcome" => label).increment(1);
+        if !outbox::finish(&self.db, message, outcome, now).await? {
+            // Its lease ran out and another node took it: that node records it.
+            tracing::warn!(message = message.id, outcome = label, "a message's lease ran out while it was being sent");
+            return Ok(());
+        }
+        let tenant = Tenant::new(message.organization_id);
+        let (action, details) = match outcome {
+            Outcome::Sent => (Action::MessageSent, serde_json::json!({ "attempts": message.attempts })),
+            Outcome::Failed { error } => {
+                tracing::warn!(message = message.id, error = %error, "an invitation email could not be sent");
+                (Action::MessageFailed, serde_json::json!({ "attempts": message.attempts, "error": error }))
+            }
+            Outcome::Retry { error, at } => {
+                tracing::info!(message = message.id, error = %error, retry_at = %at, "an invitation email will be retried");
+                return Ok(());
+            }
+            Outcome::Cancelled => return Ok(()),
+        };
+        audit::record(&self.db, &tenant, audit::MAILER, Event::new(action, invitation, details), now).await;
+        Ok(())
+    }
+}
+
+/// A message ready to go, or not needed any more.
+enum Prepared {
+    NotNeeded,
+    Ready { invitation: String, email: lettre::Message },
+}
+
+/// Why an attempt did not send.
+enum Failure {
+    /// Worth another attempt later (4xx, the server unreachable, the database away).
+    Temporary(String),
+    /// Never going to work (5xx, a link that does not open).
+    Permanent(String),
+}
+
+impl Failure {
+    fn database(err: impl std::fmt::Display) -> Self {
+        Self::Temporary(format!("the database did not answer: {err}"))
+    }
+}
+
+/// `MUSTER_MAIL_RATE`: the time each message waits for its turn.
+struct Pace {
+    every: Option<Duration>,
+    next: Instant,
+}
+
+impl Pace {
+    fn new(rate: Option<u32>) -> Self {
+        Self { every: rate.map(|rate| Duration::from_secs(1) / rate.max(1)), next: Instant::now() }
+    }
+
+    /// Messages to take at once: about five seconds' worth, so that a node's leases stay short
+    /// of what it can send, and other nodes share the rest.
+    fn batch(&self) -> u64 {
+        match self.every {
+            Some(every) => (Duration::from_secs(5).as_nanos() / every.as_nanos().max(1)).clamp(1, 100) as u64,
+            None => 100,
+        }
+    }
+
+    async fn wait(&mut self) {
+        let Some(every) = self.every else { return };
+        let now = Instant::now();
+        if self.next > now {
+            tokio::time::sleep_until(self.next).await;
+        }
+        self.next = self.next.max(now) + every;
+    }
+}

@@ -1,0 +1,344 @@
+//! muster sends the invitations (`send: true`) through a real SMTP server (aiosmtpd): each
+//! message in its invitation's language, with the headers mail clients read and a link that
+//! works; retried on 4xx, failed on 5xx, kept while the server is down; cancelled with its
+//! invitation; sent once by two nodes. Waiting for a retry moves the test clock.
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+use muster::Config;
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    OidcProvider, TestApp, error_code, fixture,
+    smtp::{SmtpSink, free_port},
+    spawn_app, spawn_app_with, token_of,
+};
+
+const FROM: &str = "Acme Invitations <invites@acme.example>";
+
+/// Email delivery to `url`, with no rate limit.
+fn mail_to(url: String) -> impl FnOnce(&mut Config) {
+    move |config| {
+        config.smtp_url = Some(url);
+        config.mail_from = Some(FROM.to_owned());
+        config.mail_rate = 0;
+    }
+}
+
+const INVITE: &str = "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { link invitation { id } } }";
+
+const DELIVERIES: &str = "query($filter: InvitationFilter) { invitations(first: 100, filter: $filter) { totalCount nodes { id email status delivery { status attempts lastError sentAt nextAttemptAt } } } }";
+
+/// Every invitation's email by invitation id.
+async fn deliveries(app: &TestApp) -> HashMap<String, Value> {
+    let data = app.ok(DELIVERIES, json!({})).await;
+    data["invitations"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| (node["id"].as_str().unwrap().to_owned(), node["delivery"].clone()))
+        .collect()
+}
+
+/// Waits (up to 30 s) until the invitation's email is in `status`; answers its delivery.
+async fn wait_until(app: &TestApp, invitation: &str, status: &str) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let delivery = deliveries(app).await.remove(invitation).unwrap_or(Value::Null);
+        if delivery["status"] == status {
+            return delivery;
+        }
+        assert!(started.elapsed().as_secs() < 30, "still {delivery} instead of {status}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Invites a member with one role (`role`), sent by muster or not.
+async fn invite(app: &TestApp, member: &str, role: &str, send: bool) -> String {
+    let data = app.ok(INVITE, json!({ "input": { "memberId": member, "roleIds": [role], "send": send } })).await;
+    data["inviteMember"]["invitation"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<Value> {
+    let events = app.ok("{ auditEvents(first: 100) { nodes { action actor target details } } }", json!({})).await;
+    events["auditEvents"]["nodes"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn muster_sends_each_invitation_in_its_language() {
+    let sink = SmtpSink::start();
+    let app = spawn_app_with(mail_to(sink.url())).await;
+    let f = fixture(&app, 8).await;
+    let languages = ["en", "fr", "es", "de", "it", "pt", "pt-BR", "nl"];
+    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
+    for (i, language) in languages.iter().enumerate() {
+        csv.push_str(&format!("{},person{i}@example.com,{language},{}\n", f.members[i], f.roles[0]));
+    }
+    let payload = app.ok(
+        "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, send: true }) { issued queued batchId } }",
+        json!({ "csv": csv }),
+    )
+    .await["generateInvitationLinks"]
+        .clone();
+    assert_eq!((payload["issued"].as_i64(), payload["queued"].as_i64()), (Some(8), Some(8)), "{payload}");
+
+    let received = sink.wait_for(8).await;
+    let subjects = [
+        "Acme Corp invites you to join them",
+        "Invitation à rejoindre Acme Corp",
+        "Invitación para unirte a Acme Corp",
+        "Einladung zu Acme Corp",
+        "Invito a unirti a Acme Corp",
+        "Convite para se juntar a Acme Corp",
+        "Convite para participar de Acme Corp",
+        "Uitnodiging voor Acme Corp",
+    ];
+    let invitations = app.ok(DELIVERIES, json!({})).await["invitations"]["nodes"].as_array().unwrap().clone();
+    let id_of: HashMap<String, String> = invitations
+        .iter()
+        .map(|node| (node["email"].as_str().unwrap().to_owned(), node["id"].as_str().unwrap().to_owned()))
+        .collect();
+    for (i, (language, subject)) in languages.iter().zip(subjects).enumerate() {
+        let to = format!("person{i}@example.com");
+        let message = received.iter().find(|m| m.rcpt_tos == [to.clone()]).unwrap_or_else(|| panic!("{to}"));
+        assert_eq!(message.subject(), subject, "{language}");
+        assert_eq!(message.header("From").as_deref(), Some("\"Acme Invitations\" <invites@acme.example>"));
+        assert_eq!(message.header("To").as_deref(), Some(to.as_str()));
+        assert_eq!(message.header("Content-Language").as_deref(), Some(*language));
+        assert_eq!(message.header("Message-ID"), Some(format!("<{}.invitation@acme.example>", id_of[&to])));
+        assert!(message.header("Date").is_some());
+        assert!(message.header("Content-Type").unwrap().starts_with("multipart/alternative"), "{language}");
+        let html = message.part("text/html");
+        assert!(html.contains(&format!("<html lang=\"{language}\">")), "{language}");
+        let link = message.link();
+        assert!(html.contains(&format!("href=\"{link}\"")), "{language}: the same link in both parts");
+        assert!(link.starts_with(&app.url("/invite/inv_")), "{link}");
+        // The link works: the landing page speaks the language, and the invitation accepts.
+        let page = app.client.get(&link).send().await.unwrap();
+        assert_eq!(page.headers()["content-language"], *language);
+        let accepted = app.accept(&token_of(&link)).await;
+        assert!(accepted.get("errors").is_none(), "{language}: {accepted}");
+    }
+    let french = received.iter().find(|m| m.rcpt_tos == ["person1@example.com"]).unwrap().part("text/plain");
+    assert!(french.contains("Le lien est valable jusqu’au "), "{french}");
+    assert!(french.contains("Envoyé pour le compte de Acme Corp."), "{french}");
+
+    for (id, delivery) in deliveries(&app).await {
+        assert_eq!(delivery["status"], "SENT", "{id}: {delivery}");
+        assert_eq!(delivery["attempts"], 1);
+        assert!(delivery["sentAt"].is_string() && delivery["nextAttemptAt"].is_null());
+    }
+    let sent = app.ok(DELIVERIES, json!({ "filter": { "deliveryStatus": ["SENT"] } })).await;
+    assert_eq!(sent["invitations"]["totalCount"], 8);
+    let queued = app.ok(DELIVERIES, json!({ "filter": { "deliveryStatus": ["QUEUED", "FAILED"] } })).await;
+    assert_eq!(queued["invitations"]["totalCount"], 0);
+    let events: Vec<Value> = audit_actions(&app).await.into_iter().filter(|e| e["action"] == "message.sent").collect();
+    assert_eq!(events.len(), 8);
+    assert!(events.iter().all(|e| e["actor"] == "mailer" && !e.to_string().contains("inv_")), "{events:?}");
+    // The link is kept until sent, then erased.
+    let kept: i64 = app.scalar("SELECT COUNT(*) AS n FROM mail_messages WHERE sealed_link IS NOT NULL", "n").await;
+    assert_eq!(kept, 0);
+    // The members export says where each member's email stands.
+    let export = app.client.get(app.url("/members.csv")).bearer_auth(&app.token).send().await.unwrap();
+    let rows = crate::helpers::read_csv(&export.bytes().await.unwrap());
+    assert_eq!(rows[0][8], "Delivery");
+    assert!(rows[1..].iter().all(|row| row[8] == "Sent"), "{rows:?}");
+}
+
+#[tokio::test]
+async fn sending_needs_delivery_configured() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 1).await;
+    let input = json!({ "memberId": f.members[0], "roleIds": [f.roles[0]], "send": true });
+    let response = app.gql(INVITE, json!({ "input": input })).await;
+    assert_eq!(error_code(&response), Some("BAD_USER_INPUT"), "{response}");
+    assert!(response["errors"][0]["message"].as_str().unwrap().contains("email delivery is not configured"));
+    let csv =
+        format!("Team Member ID,Email,Language,Role IDs\n{},person0@example.com,en,{}\n", f.members[0], f.roles[0]);
+    let response = app
+        .gql(
+            "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, send: true }) { issued } }",
+            json!({ "csv": csv }),
+        )
+        .await;
+    assert_eq!(error_code(&response), Some("BAD_USER_INPUT"), "{response}");
+    assert_eq!(app.member_status(&f.members[0]).await, "NOT_INVITED", "nothing issued");
+    // Without `send`, nothing is queued, and there is no delivery to show.
+    let id = invite(&app, &f.members[0], &f.roles[0], false).await;
+    assert_eq!(deliveries(&app).await[&id], Value::Null);
+}
+
+#[tokio::test]
+async fn temporary_failures_are_retried_and_permanent_ones_fail_at_once() {
+    let sink = SmtpSink::start();
+    let app = spawn_app_with(mail_to(sink.url())).await;
+    let role = app.create_role("Team Member").await;
+    let greylisted = app.create_member("later2.ana@example.com", None, "en", &[&role]).await;
+    let unknown = app.create_member("bounce.bob@example.com", None, "en", &[&role]).await;
+    let greylisted = invite(&app, &greylisted, &role, true).await;
+    let unknown = invite(&app, &unknown, &role, true).await;
+
+    let failed = wait_until(&app, &unknown, "FAILED").await;
+    assert_eq!(failed["attempts"], 1, "a 5xx is not retried");
+    assert!(failed["lastError"].as_str().unwrap().contains("550"), "{failed}");
+    let events = audit_actions(&app).await;
+    let failure = events.iter().find(|e| e["action"] == "message.failed").expect("an audit event");
+    assert_eq!(failure["target"], unknown.as_str());
+    assert!(failure["details"]["error"].as_str().unwrap().contains("User unknown"), "{failure}");
+
+    // 451 twice: queued again, the first retry within a minute, the next later.
+    let mut waited = Vec::new();
+    for attempt in 1..=2 {
+        let queued = loop {
+            let delivery = wait_until(&app, &greylisted, "QUEUED").await;
+            if delivery["attempts"] == attempt {
+                break delivery;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert!(queued["lastError"].as_str().unwrap().contains("451"), "{queued}");
+        let next: chrono::DateTime<chrono::Utc> = queued["nextAttemptAt"].as_str().unwrap().parse().unwrap();
+        let wait = next - app.clock.now();
+        waited.push(wait);
+        app.clock.advance(wait + Duration::seconds(1));
+    }
+    assert!(waited[0] <= Duration::minutes(1), "the first retry within a minute: {waited:?}");
+    assert!(waited[1] > waited[0], "{waited:?}");
+    let sent = wait_until(&app, &greylisted, "SENT").await;
+    assert_eq!(sent["attempts"], 3);
+    let received = sink.wait_for(1).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].rcpt_tos, ["later2.ana@example.com"]);
+}
+
+#[tokio::test]
+async fn a_server_that_is_down_gets_the_messages_once_it_is_back() {
+    let port = free_port();
+    let app = spawn_app_with(mail_to(format!("smtp://127.0.0.1:{port}?tls=none"))).await;
+    let f = fixture(&app, 1).await;
+    let id = invite(&app, &f.members[0], &f.roles[0], true).await;
+    let queued = wait_until(&app, &id, "QUEUED").await;
+    assert!(queued["attempts"] == 1 && queued["lastError"].is_string(), "{queued}");
+    let sink = SmtpSink::start_on(port, 0.0);
+    app.clock.advance(Duration::minutes(1));
+    let received = sink.wait_for(1).await;
+    assert_eq!(received[0].rcpt_tos, ["person0@example.com"]);
+    assert_eq!(wait_until(&app, &id, "SENT").await["attempts"], 2);
+}
+
+#[tokio::test]
+async fn revoking_cancels_what_was_not_sent_and_erases_its_link() {
+    // No server yet: everything stays queued.
+    let port = free_port();
+    let app = spawn_app_with(mail_to(format!("smtp://127.0.0.1:{port}?tls=none"))).await;
+    let f = fixture(&app, 6).await;
+    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
+    for i in 0..3 {
+        csv.push_str(&format!("{},person{i}@example.com,en,{}\n", f.members[i], f.roles[0]));
+    }
+    let sheet = app
+        .ok(
+            "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, send: true }) { batchId queued } }",
+            json!({ "csv": csv }),
+        )
+        .await["generateInvitationLinks"]
+        .clone();
+    assert_eq!(sheet["queued"], 3);
+    let sealed: Vec<String> = {
+        use sea_orm::ConnectionTrait;
+        let rows = app
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT sealed_link FROM mail_messages",
+            ))
+            .await
+            .unwrap();
+        rows.iter().map(|row| row.try_get_by_index::<String>(0).unwrap()).collect()
+    };
+    assert!(sealed.iter().all(|link| link.starts_with("enc:v1:") && !link.contains("inv_")), "{sealed:?}");
+
+    let single = invite(&app, &f.members[3], &f.roles[0], true).await;
+    let replaced = invite(&app, &f.members[4], &f.roles[0], true).await;
+    let revoke = "mutation($id: ID!) { revokeBatch(batchId: $id) { revoked cancelledMessages } }";
+    let data = app.ok(revoke, json!({ "id": sheet["batchId"] })).await;
+    assert_eq!(data["revokeBatch"], json!({ "revoked": 3, "cancelledMessages": 3 }));
+    app.ok("mutation($id: ID!) { revokeInvitation(id: $id) { status } }", json!({ "id": single })).await;
+    let newer = invite(&app, &f.members[4], &f.roles[0], true).await;
+
+    let now = deliveries(&app).await;
+    let cancelled: Vec<&String> = now.iter().filter(|(_, d)| d["status"] == "CANCELLED").map(|(id, _)| id).collect();
+    assert_eq!(cancelled.len(), 5, "the batch's three, the revoked one, the replaced one: {now:?}");
+    assert_eq!(now[&replaced]["status"], "CANCELLED");
+    let kept: i64 = app
+        .scalar("SELECT COUNT(*) AS n FROM mail_messages WHERE status = 'cancelled' AND sealed_link IS NOT NULL", "n")
+        .await;
+    assert_eq!(kept, 0, "a cancelled message's link is erased");
+    let filtered = app.ok(DELIVERIES, json!({ "filter": { "deliveryStatus": ["CANCELLED"] } })).await;
+    assert_eq!(filtered["invitations"]["totalCount"], 5);
+
+    // The server comes back: only the newer invitation's message goes out.
+    let sink = SmtpSink::start_on(port, 0.0);
+    app.clock.advance(Duration::minutes(2));
+    wait_until(&app, &newer, "SENT").await;
+    let received = sink.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert_eq!(received[0].rcpt_tos, ["person4@example.com"]);
+    let batch = audit_actions(&app).await.into_iter().find(|e| e["action"] == "batch.revoked").unwrap();
+    assert_eq!(batch["details"]["cancelledMessages"], 3);
+}
+
+#[tokio::test]
+async fn two_nodes_send_one_batch_once() {
+    let sink = SmtpSink::start();
+    // Ten a second each: a node takes fifty at a time, so both take part.
+    let url = sink.url();
+    let app = spawn_app_with(move |config| {
+        mail_to(url)(config);
+        config.mail_rate = 10;
+    })
+    .await;
+    let _other = app.another_node().await;
+    let role = app.create_role("Team Member").await;
+    let members = app.create_members(100, &[&role]).await;
+    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
+    for (i, member) in members.iter().enumerate() {
+        csv.push_str(&format!("{member},user{i:05}@example.com,en,{role}\n"));
+    }
+    let payload = app
+        .ok(
+            "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, send: true }) { queued } }",
+            json!({ "csv": csv }),
+        )
+        .await;
+    assert_eq!(payload["generateInvitationLinks"]["queued"], 100);
+    let received = sink.wait_for(100).await;
+    // A moment more for any duplicate to arrive.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let received = if sink.received().len() > received.len() { sink.received() } else { received };
+    let mut recipients: Vec<String> = received.iter().flat_map(|m| m.rcpt_tos.clone()).collect();
+    recipients.sort();
+    let before = recipients.len();
+    recipients.dedup();
+    assert_eq!((before, recipients.len()), (100, 100), "each message once");
+}
+
+#[tokio::test]
+async fn the_message_names_the_sso_provider_to_sign_in_with() {
+    let sink = SmtpSink::start();
+    let app = spawn_app_with(mail_to(sink.url())).await;
+    let provider = OidcProvider::start(&app.url("/sso/callback")).await;
+    let configured = app.configure_sso(&provider, &["acme.test"], true).await;
+    assert!(configured.get("errors").is_none(), "{configured}");
+    let role = app.create_role("Team Member").await;
+    let sso = app.create_member("ana@acme.test", None, "fr", &[&role]).await;
+    invite(&app, &sso, &role, true).await;
+    let message = &sink.wait_for(1).await[0];
+    let text = message.part("text/plain");
+    assert!(
+        text.contains("Vous vous connecterez avec Acme SSO, l’authentification unique de votre organisation, en utilisant ana@acme.test."),
+        "{text}"
+    );
+    assert!(message.part("text/html").contains("Vous vous connecterez avec Acme SSO"));
+}

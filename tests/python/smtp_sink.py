@@ -1,0 +1,89 @@
+"""A real SMTP server for muster's tests (aiosmtpd), on loopback: it keeps every message it
+accepts as a JSON file in a directory, and answers some recipients the way real servers
+answer when things go wrong.
+
+    smtp_sink.py --dir DIR [--port N] [--delay SECONDS]
+
+Prints "listening on PORT" once it accepts connections. By the recipient's local part:
+- `bounce…@`: 550 at RCPT TO, as for a mailbox that does not exist (a permanent failure);
+- `laterN…@` (`later3.ana@`): 451 at RCPT TO for its first N attempts, then accepted, as a
+  greylisting server does (a temporary failure).
+`--delay` waits that long before accepting each message's data (a slow server, to stop muster
+in the middle of sending).
+"""
+
+import argparse
+import asyncio
+import collections
+import itertools
+import json
+import os
+import re
+import signal
+import sys
+
+from aiosmtpd.controller import Controller
+
+LATER = re.compile(r"^later(\d+)")
+
+
+class Sink:
+    def __init__(self, directory, delay):
+        self.directory = directory
+        self.delay = delay
+        self.attempts = collections.Counter()
+        self.sequence = itertools.count(1)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@", 1)[0].lower()
+        if local.startswith("bounce"):
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        later = LATER.match(local)
+        if later:
+            self.attempts[address] += 1
+            if self.attempts[address] <= int(later.group(1)):
+                return "451 4.7.1 <%s>: Recipient address rejected: Greylisted, try again later" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        number = next(self.sequence)
+        record = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "data": envelope.content.decode("utf-8", "replace"),
+        }
+        path = os.path.join(self.directory, "%06d.json" % number)
+        with open(path + ".tmp", "w", encoding="utf-8") as out:
+            json.dump(record, out)
+        os.replace(path + ".tmp", path)
+        return "250 2.0.0 Ok: queued as %d" % number
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.0)
+    args = parser.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    port = args.port
+    if port == 0:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    # Blocked before the server's thread starts (it inherits the mask), then waited for.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    controller = Controller(Sink(args.dir, args.delay), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("listening on %d" % port, flush=True)
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    controller.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
