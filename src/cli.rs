@@ -51,6 +51,11 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// What muster's emails say, for operators writing their own texts (`MUSTER_MAIL_TEMPLATES`).
+    Mail {
+        #[command(subcommand)]
+        action: MailAction,
+    },
     /// Benchmarks (on a fresh database of their own).
     Bench {
         #[command(subcommand)]
@@ -97,6 +102,26 @@ pub enum OrgAction {
         slug: String,
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailAction {
+    /// Prints an invitation email as muster would send it (the built-in texts, or those of
+    /// `MUSTER_MAIL_TEMPLATES`): its subject, its plain text or its HTML.
+    Preview {
+        /// The invitation's language (a regional tag falls back to its language, then English).
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// Which part to print.
+        #[arg(long, value_enum, default_value_t = crate::mail::compose::Part::Text)]
+        part: crate::mail::compose::Part,
+        /// The organization's name.
+        #[arg(long, default_value = "Acme Corp")]
+        organization: String,
+        /// The SSO provider the invitee signs in with, if any.
+        #[arg(long)]
+        sso_provider: Option<String>,
     },
 }
 
@@ -189,12 +214,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { demo } => serve(config, demo).await,
+        Command::Mail { action } => mail(&config, action),
         Command::Bench { action: BenchAction::Invitations(args) } => crate::bench::invitations::run(args).await,
         Command::Bench { action: BenchAction::Load(args) } => crate::bench::load::run(args).await,
         Command::Bench { action: BenchAction::Mail(args) } => crate::bench::mail::run(args).await,
         Command::Bench { action: BenchAction::Members(args) } => crate::bench::members::run(args).await,
         Command::Bench { action: BenchAction::Sheet(args) } => crate::bench::sheet::run(&args),
     }
+}
+
+/// `muster mail preview`: an invitation email with a sample invitee, printed.
+fn mail(config: &Config, action: MailAction) -> anyhow::Result<()> {
+    let MailAction::Preview { language, part, organization, sso_provider } = action;
+    let composer = crate::mail::compose::Composer::new(config.mail_templates.as_deref())?;
+    let expires_at = Clock::default().now() + chrono::Duration::days(i64::from(config.invite_ttl_days));
+    let link = format!("{}/invite/inv_preview", config.public_url.trim_end_matches('/'));
+    let letter = crate::mail::compose::Letter {
+        organization: &organization,
+        email: "ana.silva@example.com",
+        language: &language,
+        link: &link,
+        expires_at,
+        sso_provider: sso_provider.as_deref(),
+    };
+    print!("{}", composer.compose(&letter)?.part(part));
+    Ok(())
 }
 
 async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {

@@ -125,6 +125,11 @@ pub struct Config {
     #[arg(long, env = "MUSTER_SMTP_URL", hide_env_values = true, global = true)]
     pub smtp_url: Option<String>,
 
+    /// A PEM file of the certificate authority that signed the mail relay's certificate, when
+    /// that is not a public one (an internal relay); trusted beside the public authorities.
+    #[arg(long, env = "MUSTER_SMTP_CA", global = true)]
+    pub smtp_ca: Option<std::path::PathBuf>,
+
     /// The From of invitation emails, e.g. `Acme Invitations <invites@acme.com>`.
     #[arg(long, env = "MUSTER_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,

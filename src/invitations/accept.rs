@@ -21,6 +21,7 @@ use crate::{
         sso::{self, SsoDomains},
     },
     limits::{ID_TOKEN_BYTES, INVITATION_TOKEN_BYTES},
+    mail::outbox::{self, Cancel},
     members::state::{Move, move_state},
     ratelimit::{self, ClientNetwork, INVITATION_FAILURES},
     tenant::Tenant,
@@ -375,9 +376,12 @@ async fn complete(
     }
     let Some(member) = member::Entity::find_by_id(found.member_id).one(&txn).await? else { return Ok(None) };
     move_state(&txn, &[member.id], Move::Accepted, now).await?;
+    // Accepted from the links sheet before muster's email went out: the email is not needed.
+    let tenant = Tenant::new(member.organization_id);
+    outbox::cancel(&txn, &tenant, Cancel::Invitation(found.id), now).await?;
     adopt_invited_details(&txn, &member, found, identity, now).await?;
     // The roles the invitation grants that still exist in the organization.
-    let roles = list::granted_roles(&txn, &Tenant::new(member.organization_id), found).await?;
+    let roles = list::granted_roles(&txn, &tenant, found).await?;
     if !roles.is_empty() {
         member_role::Entity::insert_many(
             roles.iter().map(|role| member_role::ActiveModel { member_id: Set(member.id), role_id: Set(role.id) }),

@@ -36,6 +36,14 @@ pub struct Letter<'a> {
     pub sso_provider: Option<&'a str>,
 }
 
+/// One part of a message, for `muster mail preview`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    Subject,
+    Text,
+    Html,
+}
+
 /// A message ready to go out.
 #[derive(Debug, Clone)]
 pub struct Composed {
@@ -159,6 +167,14 @@ fn link_value(link: &str) -> minijinja::Value {
 }
 
 impl Composed {
+    pub fn part(&self, part: Part) -> &str {
+        match part {
+            Part::Subject => &self.subject,
+            Part::Text => &self.text,
+            Part::Html => &self.html,
+        }
+    }
+
     /// The email: both parts as multipart/alternative, with the headers a mail client and a
     /// spam filter look for. `message_id` is stable for the invitation, so that a message sent
     /// twice (a node dying between the server's reply and its record) reads as one.

@@ -20,7 +20,7 @@ use lettre::{
     transport::smtp::{
         PoolConfig,
         authentication::Credentials,
-        client::{Tls, TlsParameters},
+        client::{Certificate, Tls, TlsParameters},
     },
 };
 use tokio::sync::Notify;
@@ -97,10 +97,16 @@ impl SmtpUrl {
         Ok(Self { host, port, security, credentials })
     }
 
-    /// The transport, with a small pool of connections kept open between messages.
-    fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    /// The transport, with a small pool of connections kept open between messages; `ca` (PEM)
+    /// is trusted beside the public authorities.
+    fn transport(&self, ca: Option<&[u8]>) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
         let tls = |host: &str| {
-            TlsParameters::new(host.to_owned()).map_err(|err| format!("MUSTER_SMTP_URL: TLS for {host}: {err}"))
+            let mut parameters = TlsParameters::builder(host.to_owned());
+            if let Some(pem) = ca {
+                let authority = Certificate::from_pem(pem).map_err(|err| format!("MUSTER_SMTP_CA: {err}"))?;
+                parameters = parameters.add_root_certificate(authority);
+            }
+            parameters.build().map_err(|err| format!("MUSTER_SMTP_URL: TLS for {host}: {err}"))
         };
         let tls = match self.security {
             Security::StartTls => Tls::Required(tls(&self.host)?),
@@ -133,6 +139,8 @@ fn percent_decode(text: &str) -> String {
 /// Email delivery as configured: where to send, as whom, how fast, in which words.
 pub struct MailSettings {
     pub smtp: SmtpUrl,
+    /// `MUSTER_SMTP_CA`, read when muster starts.
+    pub smtp_ca: Option<Vec<u8>>,
     pub from: Mailbox,
     /// Messages per second per node; `None` for no limit.
     pub rate: Option<u32>,
@@ -158,7 +166,22 @@ impl MailSettings {
             anyhow::anyhow!("MUSTER_MAIL_FROM is not an address ({err}); write `Acme Invitations <invites@acme.com>`")
         })?;
         let composer = compose::Composer::new(config.mail_templates.as_deref())?;
-        Ok(Some(Self { smtp, from, rate: (config.mail_rate > 0).then_some(config.mail_rate), composer }))
+        let smtp_ca = match &config.smtp_ca {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .map_err(|err| anyhow::anyhow!("MUSTER_SMTP_CA: cannot read {}: {err}", path.display()))?,
+            ),
+            None => None,
+        };
+        let settings = Self { smtp, smtp_ca, from, rate: (config.mail_rate > 0).then_some(config.mail_rate), composer };
+        // A certificate authority that does not parse stops muster now, not at the first message.
+        settings.transport().map_err(anyhow::Error::msg)?;
+        Ok(Some(settings))
+    }
+
+    /// The transport to the mail server.
+    pub fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        self.smtp.transport(self.smtp_ca.as_deref())
     }
 }
 

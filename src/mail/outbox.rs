@@ -119,6 +119,22 @@ async fn has_unsent(db: &impl ConnectionTrait, tenant: &Tenant, now: DateTime<Ut
     Ok(any.into_tuple::<i64>().one(db).await?.is_some())
 }
 
+/// Whether any message is due: read first, so that an idle node's look every second writes
+/// nothing (on SQLite, a write takes the database's one write lock, even when it changes no row).
+pub async fn any_due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<bool> {
+    // The statuses are written out, not bound: both databases use a partial index only when
+    // the query's condition names its very terms.
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT id FROM mail_messages WHERE status IN ('queued', 'sending') AND due_at <= $1 LIMIT 1"
+        }
+        _ => "SELECT id FROM mail_messages WHERE status IN ('queued', 'sending') AND due_at <= ? LIMIT 1",
+    };
+    let found = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [now.into()])).await?;
+    Ok(found.is_some())
+}
+
 /// A message a node has taken, for the attempt numbered `attempts`.
 #[derive(Debug, Clone)]
 pub struct Claimed {

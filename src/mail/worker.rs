@@ -56,7 +56,7 @@ impl Worker {
         outbox: Arc<Outbox>,
         settings: Arc<MailSettings>,
     ) -> anyhow::Result<Self> {
-        let transport = settings.smtp.transport().map_err(anyhow::Error::msg)?;
+        let transport = settings.transport().map_err(anyhow::Error::msg)?;
         Ok(Self { db, clock, outbox, settings, transport })
     }
 
@@ -89,6 +89,9 @@ impl Worker {
     /// Takes a batch of due messages and sends them; answers how many it took.
     async fn round(&self, pace: &mut Pace, stop: &watch::Receiver<bool>) -> crate::Result<usize> {
         let now = self.clock.now();
+        if !outbox::any_due(&self.db, now).await? {
+            return Ok(0);
+        }
         let claimed = outbox::claim(&self.db, pace.batch(), now, now + LEASE).await?;
         let taken = claimed.len();
         let mut organizations: HashMap<i64, Organization> = HashMap::new();
@@ -131,6 +134,11 @@ impl Worker {
     async fn send(&self, email: lettre::Message) -> Result<(), Failure> {
         match self.transport.send(email).await {
             Ok(_) => Ok(()),
+            // Refused credentials (530, 534, 535, 538) are muster's configuration, not the
+            // invitee's address: the messages wait for the operator to fix it.
+            Err(err) if err.status().is_some_and(|code| is_authentication(&code.to_string())) => Err(
+                Failure::Temporary(format!("the mail server refused muster's credentials (MUSTER_SMTP_URL): {err}")),
+            ),
             Err(err) if err.is_permanent() => Err(Failure::Permanent(err.to_string())),
             Err(err) => Err(Failure::Temporary(err.to_string())),
         }
@@ -239,6 +247,11 @@ impl Failure {
     }
 }
 
+/// The replies of a server refusing to authenticate (RFC 4954).
+fn is_authentication(code: &str) -> bool {
+    matches!(code, "530" | "534" | "535" | "538")
+}
+
 /// `MUSTER_MAIL_RATE`: the time each message waits for its turn.
 struct Pace {
     every: Option<Duration>,
@@ -260,11 +273,47 @@ impl Pace {
     }
 
     async fn wait(&mut self) {
-        let Some(every) = self.every else { return };
-        let now = Instant::now();
-        if self.next > now {
-            tokio::time::sleep_until(self.next).await;
+        if let Some(at) = self.turn(Instant::now()) {
+            tokio::time::sleep_until(at).await;
         }
-        self.next = self.next.max(now) + every;
+    }
+
+    /// When the next message may go, asked at `now`: `None` for at once. A node that was idle
+    /// does not save up turns to spend in a burst.
+    fn turn(&mut self, now: Instant) -> Option<Instant> {
+        let every = self.every?;
+        let at = self.next.max(now);
+        self.next = at + every;
+        (at > now).then_some(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_takes_about_five_seconds_of_messages_at_its_rate() {
+        assert_eq!(Pace::new(None).batch(), 100);
+        assert_eq!(Pace::new(Some(20)).batch(), 100);
+        assert_eq!(Pace::new(Some(10)).batch(), 50);
+        assert_eq!(Pace::new(Some(1)).batch(), 5);
+        assert!(is_authentication("535") && !is_authentication("550"));
+    }
+
+    #[test]
+    fn the_rate_spaces_messages_evenly_without_bursts_after_a_pause() {
+        let mut pace = Pace::new(Some(4));
+        let start = Instant::now();
+        pace.next = start;
+        let quarter = Duration::from_millis(250);
+        assert_eq!(pace.turn(start), None, "the first goes at once");
+        assert_eq!(pace.turn(start), Some(start + quarter));
+        assert_eq!(pace.turn(start), Some(start + quarter * 2));
+        // Ten idle seconds later, one at once, then the pace again.
+        let later = start + Duration::from_secs(10);
+        assert_eq!(pace.turn(later), None);
+        assert_eq!(pace.turn(later), Some(later + quarter));
+        assert_eq!(Pace::new(None).turn(start), None, "no limit");
     }
 }

@@ -83,3 +83,27 @@ async fn tokens_are_listed_and_revoked_from_the_command_line() {
     let again = muster(app.database.url(), &["token", "revoke", "--org", "acme", "--name", "deploy-bot"]);
     assert!(!again.status.success(), "nothing left to revoke is an error");
 }
+
+#[test]
+fn mail_preview_prints_what_an_invitee_would_read() {
+    let preview = |args: &[&str], templates: Option<&std::path::Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_muster"));
+        command.args(["mail", "preview"]).args(args).env("RUST_LOG", "warn");
+        if let Some(dir) = templates {
+            command.env("MUSTER_MAIL_TEMPLATES", dir);
+        }
+        let output = command.output().expect("run muster");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let text = preview(&["--language", "de-AT", "--organization", "Globex", "--sso-provider", "Globex Entra"], None);
+    assert!(text.starts_with("Guten Tag,"), "{text}");
+    assert!(text.contains("Sie melden sich mit Globex Entra an"), "{text}");
+    assert_eq!(preview(&["--language", "nl", "--part", "subject"], None), "Uitnodiging voor Acme Corp");
+    let html = preview(&["--language", "pt-BR", "--part", "html"], None);
+    assert!(html.contains("<html lang=\"pt-BR\">") && html.contains("Aceitar convite"), "{html}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("en.ftl"), "mail-subject = Welcome aboard, from { $org }\n").unwrap();
+    assert_eq!(preview(&["--part", "subject"], Some(dir.path())), "Welcome aboard, from Acme Corp");
+}

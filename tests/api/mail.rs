@@ -55,6 +55,17 @@ async fn wait_until(app: &TestApp, invitation: &str, status: &str) -> Value {
 }
 
 /// Invites a member with one role (`role`), sent by muster or not.
+/// Waits until the invitation's email has had `attempts` attempts and waits for the next.
+async fn wait_for_retry(app: &TestApp, invitation: &str, attempts: i64) -> Value {
+    loop {
+        let delivery = wait_until(app, invitation, "QUEUED").await;
+        if delivery["attempts"] == attempts {
+            return delivery;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 async fn invite(app: &TestApp, member: &str, role: &str, send: bool) -> String {
     let data = app.ok(INVITE, json!({ "input": { "memberId": member, "roleIds": [role], "send": send } })).await;
     data["inviteMember"]["invitation"]["id"].as_str().unwrap().to_owned()
@@ -190,13 +201,7 @@ async fn temporary_failures_are_retried_and_permanent_ones_fail_at_once() {
     // 451 twice: queued again, the first retry within a minute, the next later.
     let mut waited = Vec::new();
     for attempt in 1..=2 {
-        let queued = loop {
-            let delivery = wait_until(&app, &greylisted, "QUEUED").await;
-            if delivery["attempts"] == attempt {
-                break delivery;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        };
+        let queued = wait_for_retry(&app, &greylisted, attempt).await;
         assert!(queued["lastError"].as_str().unwrap().contains("451"), "{queued}");
         let next: chrono::DateTime<chrono::Utc> = queued["nextAttemptAt"].as_str().unwrap().parse().unwrap();
         let wait = next - app.clock.now();
@@ -218,8 +223,8 @@ async fn a_server_that_is_down_gets_the_messages_once_it_is_back() {
     let app = spawn_app_with(mail_to(format!("smtp://127.0.0.1:{port}?tls=none"))).await;
     let f = fixture(&app, 1).await;
     let id = invite(&app, &f.members[0], &f.roles[0], true).await;
-    let queued = wait_until(&app, &id, "QUEUED").await;
-    assert!(queued["attempts"] == 1 && queued["lastError"].is_string(), "{queued}");
+    let queued = wait_for_retry(&app, &id, 1).await;
+    assert!(queued["lastError"].is_string(), "{queued}");
     let sink = SmtpSink::start_on(port, 0.0);
     app.clock.advance(Duration::minutes(1));
     let received = sink.wait_for(1).await;
@@ -261,22 +266,33 @@ async fn revoking_cancels_what_was_not_sent_and_erases_its_link() {
 
     let single = invite(&app, &f.members[3], &f.roles[0], true).await;
     let replaced = invite(&app, &f.members[4], &f.roles[0], true).await;
+    // Each has had its first attempt (the server is down) and waits for the next: none is
+    // being sent at the moment it is revoked (a message in flight cannot be called back).
+    for (id, _) in deliveries(&app).await {
+        wait_for_retry(&app, &id, 1).await;
+    }
     let revoke = "mutation($id: ID!) { revokeBatch(batchId: $id) { revoked cancelledMessages } }";
     let data = app.ok(revoke, json!({ "id": sheet["batchId"] })).await;
     assert_eq!(data["revokeBatch"], json!({ "revoked": 3, "cancelledMessages": 3 }));
     app.ok("mutation($id: ID!) { revokeInvitation(id: $id) { status } }", json!({ "id": single })).await;
     let newer = invite(&app, &f.members[4], &f.roles[0], true).await;
+    // Accepted from the links sheet before the email went out.
+    let input = json!({ "memberId": f.members[5], "roleIds": [f.roles[0]], "send": true });
+    let accepted = app.ok(INVITE, json!({ "input": input })).await;
+    let link = accepted["inviteMember"]["link"].as_str().unwrap();
+    wait_for_retry(&app, accepted["inviteMember"]["invitation"]["id"].as_str().unwrap(), 1).await;
+    assert!(app.accept(&token_of(link)).await.get("errors").is_none());
 
     let now = deliveries(&app).await;
     let cancelled: Vec<&String> = now.iter().filter(|(_, d)| d["status"] == "CANCELLED").map(|(id, _)| id).collect();
-    assert_eq!(cancelled.len(), 5, "the batch's three, the revoked one, the replaced one: {now:?}");
+    assert_eq!(cancelled.len(), 6, "the batch's three, the revoked, the replaced and the accepted one: {now:?}");
     assert_eq!(now[&replaced]["status"], "CANCELLED");
     let kept: i64 = app
         .scalar("SELECT COUNT(*) AS n FROM mail_messages WHERE status = 'cancelled' AND sealed_link IS NOT NULL", "n")
         .await;
     assert_eq!(kept, 0, "a cancelled message's link is erased");
     let filtered = app.ok(DELIVERIES, json!({ "filter": { "deliveryStatus": ["CANCELLED"] } })).await;
-    assert_eq!(filtered["invitations"]["totalCount"], 5);
+    assert_eq!(filtered["invitations"]["totalCount"], 6);
 
     // The server comes back: only the newer invitation's message goes out.
     let sink = SmtpSink::start_on(port, 0.0);
@@ -341,4 +357,95 @@ async fn the_message_names_the_sso_provider_to_sign_in_with() {
         "{text}"
     );
     assert!(message.part("text/html").contains("Vous vous connecterez avec Acme SSO"));
+}
+
+#[tokio::test]
+async fn starttls_implicit_tls_and_auth_through_an_internal_authority() {
+    for (tls, scheme) in [("starttls", "smtp"), ("implicit", "smtps")] {
+        let sink = SmtpSink::start_with(&["--tls", tls, "--auth", "muster:s3cret/+"]);
+        let url = format!("{scheme}://muster:s3cret%2F%2B@localhost:{}", sink.port);
+        let ca = sink.ca();
+        let app = spawn_app_with(move |config| {
+            mail_to(url)(config);
+            config.smtp_ca = Some(ca);
+        })
+        .await;
+        let f = fixture(&app, 1).await;
+        let id = invite(&app, &f.members[0], &f.roles[0], true).await;
+        assert_eq!(sink.wait_for(1).await[0].rcpt_tos, ["person0@example.com"], "{tls}");
+        wait_until(&app, &id, "SENT").await;
+    }
+    // The relay's certificate is not publicly trusted, and nobody said whose it is: nothing is
+    // sent in the clear, and the message waits for the configuration to be fixed.
+    let sink = SmtpSink::start_with(&["--tls", "starttls"]);
+    let app = spawn_app_with(mail_to(format!("smtp://localhost:{}", sink.port))).await;
+    let f = fixture(&app, 1).await;
+    let id = invite(&app, &f.members[0], &f.roles[0], true).await;
+    let queued = wait_for_retry(&app, &id, 1).await;
+    assert!(queued["lastError"].as_str().unwrap().to_lowercase().contains("certificate"), "{queued}");
+    // Wrong credentials are the operator's to fix, not the invitee's fault: retried, not failed.
+    let sink = SmtpSink::start_with(&["--tls", "starttls", "--auth", "muster:right"]);
+    let (url, ca) = (format!("smtp://muster:wrong@localhost:{}", sink.port), sink.ca());
+    let app = spawn_app_with(move |config| {
+        mail_to(url)(config);
+        config.smtp_ca = Some(ca);
+    })
+    .await;
+    let f = fixture(&app, 1).await;
+    let id = invite(&app, &f.members[0], &f.roles[0], true).await;
+    let queued = wait_for_retry(&app, &id, 1).await;
+    assert!(queued["lastError"].as_str().unwrap().contains("credentials"), "{queued}");
+    assert!(!queued["lastError"].as_str().unwrap().contains("wrong"), "no password in the error: {queued}");
+}
+
+/// The HTML message as mail clients show it, in a real browser: it fits a phone's screen and a
+/// desktop's, its button is large enough to tap and leads to the link, and it asks for nothing
+/// from elsewhere. `MUSTER_SCREENSHOTS=DIR` keeps the pictures (`docs/screenshots/` holds some).
+#[tokio::test]
+async fn the_html_message_fits_a_phone_and_a_desktop_in_chromium() {
+    let sink = SmtpSink::start();
+    let app = spawn_app_with(mail_to(sink.url())).await;
+    let f = fixture(&app, 2).await;
+    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
+    for (i, language) in ["fr", "de"].iter().enumerate() {
+        csv.push_str(&format!("{},person{i}@example.com,{language},{}\n", f.members[i], f.roles[0]));
+    }
+    app.ok(
+        "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, send: true }) { queued } }",
+        json!({ "csv": csv }),
+    )
+    .await;
+    let received = sink.wait_for(2).await;
+    let browser = crate::helpers::node::installed("tests/browser", "playwright-core");
+    let dir = tempfile::tempdir().unwrap();
+    for message in &received {
+        let language = message.header("Content-Language").unwrap();
+        let html = dir.path().join(format!("mail-{language}.html"));
+        std::fs::write(&html, message.part("text/html")).unwrap();
+        let mut args = vec![html.display().to_string()];
+        if let Ok(screenshots) = std::env::var("MUSTER_SCREENSHOTS") {
+            args.push(format!("{screenshots}/mail-{language}"));
+        }
+        let output = tokio::process::Command::new("node")
+            .arg("mail.mjs")
+            .args(&args)
+            .current_dir(&browser)
+            .output()
+            .await
+            .expect("node, to drive the browser");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(seen.get("error").is_none(), "is Debian's chromium installed (.ci/run installs it)? {seen:#}");
+        for (width, viewport) in [("phone", 390.0), ("desktop", 1280.0)] {
+            let shown = &seen[width];
+            assert_eq!(shown["overflows"], false, "{language} {width}: {seen:#}");
+            assert_eq!(shown["lang"], language.as_str());
+            let button = &shown["button"];
+            assert_eq!(button["href"].as_str().unwrap(), message.link(), "{language} {width}");
+            assert!(button["left"].as_f64().unwrap() >= 0.0 && button["right"].as_f64().unwrap() <= viewport);
+            assert!(button["height"].as_f64().unwrap() >= 44.0, "a button a thumb can tap: {seen:#}");
+            assert!(shown["smallestText"].as_f64().unwrap() >= 12.0, "{seen:#}");
+            assert_eq!(shown["foreignRequests"], json!([]), "{seen:#}");
+        }
+    }
 }

@@ -2,9 +2,13 @@
 accepts as a JSON file in a directory, and answers some recipients the way real servers
 answer when things go wrong.
 
-    smtp_sink.py --dir DIR [--port N] [--delay SECONDS]
+    smtp_sink.py --dir DIR [--port N] [--delay SECONDS] [--tls starttls|implicit] [--auth USER:PASS]
 
-Prints "listening on PORT" once it accepts connections. By the recipient's local part:
+Prints "listening on PORT" once it accepts connections. With `--tls`, it makes a certificate
+authority of its own (trustme), writes it to DIR/ca.pem, and serves `localhost` with a
+certificate it signed: STARTTLS required before anything else, or TLS from the first byte
+(`implicit`, as on port 465). With `--auth`, it accepts mail only after AUTH with that user
+and password (PLAIN or LOGIN), over TLS. By the recipient's local part:
 - `bounce…@`: 550 at RCPT TO, as for a mailbox that does not exist (a permanent failure);
 - `laterN…@` (`later3.ana@`): 451 at RCPT TO for its first N attempts, then accepted, as a
   greylisting server does (a temporary failure).
@@ -17,12 +21,16 @@ import asyncio
 import collections
 import itertools
 import json
+import logging
 import os
 import re
 import signal
+import ssl
 import sys
+import warnings
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 LATER = re.compile(r"^later(\d+)")
 
@@ -67,6 +75,8 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--tls", choices=["starttls", "implicit"])
+    parser.add_argument("--auth")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     port = args.port
@@ -78,7 +88,31 @@ def main():
             port = probe.getsockname()[1]
     # Blocked before the server's thread starts (it inherits the mask), then waited for.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-    controller = Controller(Sink(args.dir, args.delay), hostname="127.0.0.1", port=port)
+    options = {}
+    if args.tls:
+        import trustme
+
+        authority = trustme.CA()
+        authority.cert_pem.write_to_path(os.path.join(args.dir, "ca.pem"))
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+        if args.tls == "starttls":
+            options.update(tls_context=context, require_starttls=True)
+        else:
+            options.update(ssl_context=context)
+    if args.auth:
+        user, password = args.auth.encode().split(b":", 1)
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            # handled=False: aiosmtpd answers a failure itself (535), as real servers do.
+            return AuthResult(success=auth_data.login == user and auth_data.password == password, handled=False)
+
+        # Over implicit TLS every byte is encrypted already (aiosmtpd only tracks STARTTLS, and
+        # warns about what it cannot see).
+        warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
+        options.update(authenticator=authenticator, auth_required=True, auth_require_tls=args.tls == "starttls")
+    controller = Controller(Sink(args.dir, args.delay), hostname="127.0.0.1", port=port, **options)
     controller.start()
     print("listening on %d" % port, flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})

@@ -16,8 +16,10 @@ pub fn python() -> PathBuf {
     let python = venv.join("bin/python");
     let mut ready = READY.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if !*ready {
-        let installed =
-            Command::new(&python).args(["-c", "import openpyxl, aiosmtpd"]).output().is_ok_and(|o| o.status.success());
+        let installed = Command::new(&python)
+            .args(["-c", "import openpyxl, aiosmtpd, trustme"])
+            .output()
+            .is_ok_and(|o| o.status.success());
         if !installed {
             let made = Command::new("python3")
                 .arg("-m")

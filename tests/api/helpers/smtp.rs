@@ -87,17 +87,18 @@ impl SmtpSink {
 
     /// On `port` (0: any free one), waiting `delay` seconds before accepting each message.
     pub fn start_on(port: u16, delay: f64) -> Self {
-        let dir = tempfile::tempdir().expect("a directory for received messages");
-        Self::start_in(dir, port, delay)
+        Self::start_with(&["--port", &port.to_string(), "--delay", &delay.to_string()])
     }
 
-    fn start_in(dir: tempfile::TempDir, port: u16, delay: f64) -> Self {
+    /// With these options of `smtp_sink.py` (`--tls starttls`, `--auth user:pass`…).
+    pub fn start_with(options: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("a directory for received messages");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/smtp_sink.py");
         let mut child = Command::new(python())
             .arg(script)
             .arg("--dir")
             .arg(dir.path())
-            .args(["--port", &port.to_string(), "--delay", &delay.to_string()])
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -107,6 +108,11 @@ impl SmtpSink {
         let port = line.trim().strip_prefix("listening on ").and_then(|port| port.parse().ok());
         let port = port.unwrap_or_else(|| panic!("the SMTP server did not start: {line:?}"));
         Self { child, port, dir }
+    }
+
+    /// The certificate authority it made, with `--tls` (PEM).
+    pub fn ca(&self) -> std::path::PathBuf {
+        self.dir.path().join("ca.pem")
     }
 
     /// `MUSTER_SMTP_URL` for it.
