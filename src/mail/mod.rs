@@ -4,137 +4,23 @@
 //! - [`outbox`]: the messages in the database: queued in the same transaction as their
 //!   invitations, taken by one node at a time, retried, cancelled with their invitation;
 //! - [`compose`]: a message's subject, plain text and HTML in the invitation's language;
-//! - [`worker`]: what runs on every node and sends what is due, through SMTP;
+//! - [`worker`]: what runs on every node and sends what is due;
+//! - [`smtp`]: the mail server, as `MUSTER_SMTP_URL` names it, and the connection to it;
 //! - this module: the settings (`MUSTER_SMTP_URL`, `MUSTER_MAIL_FROM`, `MUSTER_MAIL_RATE`) and
 //!   the [`Outbox`] handle services queue messages through.
 
 pub mod compose;
 pub mod outbox;
+pub mod smtp;
 pub mod worker;
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
-use lettre::{
-    AsyncSmtpTransport, Tokio1Executor,
-    message::Mailbox,
-    transport::smtp::{
-        PoolConfig,
-        authentication::Credentials,
-        client::{Certificate, Tls, TlsParameters},
-    },
-};
+use lettre::message::Mailbox;
 use tokio::sync::Notify;
 
+use self::smtp::{Relay, SmtpUrl};
 use crate::{Config, secrets::SecretBox};
-
-/// How muster reaches the mail server, from `MUSTER_SMTP_URL`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SmtpUrl {
-    host: String,
-    port: u16,
-    security: Security,
-    credentials: Option<(String, String)>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Security {
-    /// `smtp://`: plain connection upgraded with STARTTLS, which the server must offer.
-    StartTls,
-    /// `smtps://`: TLS from the first byte (port 465).
-    Implicit,
-    /// `smtp://…?tls=none`: no TLS, for a relay on this machine only.
-    None,
-}
-
-impl std::fmt::Debug for SmtpUrl {
-    // The password never prints.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpUrl")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("security", &self.security)
-            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
-            .finish()
-    }
-}
-
-impl SmtpUrl {
-    /// `smtp://[user:pass@]host[:port][?tls=none]` or `smtps://[user:pass@]host[:port]`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let url = url::Url::parse(text.trim()).map_err(|err| {
-            format!("MUSTER_SMTP_URL is not a URL ({err}); write smtp://host:587 or smtps://host:465")
-        })?;
-        let host = url
-            .host_str()
-            .filter(|host| !host.is_empty())
-            .ok_or("MUSTER_SMTP_URL names no host; write smtp://host:587 or smtps://host:465")?
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        let tls = url.query_pairs().find(|(name, _)| name == "tls").map(|(_, value)| value.into_owned());
-        let security = match (url.scheme(), tls.as_deref()) {
-            ("smtp", None | Some("required")) => Security::StartTls,
-            ("smtp", Some("none")) if is_loopback(&host) => Security::None,
-            ("smtp", Some("none")) => {
-                return Err(format!(
-                    "MUSTER_SMTP_URL: ?tls=none sends links in the clear and is allowed only for a relay on this \
-                     machine (127.0.0.1, ::1, localhost), not {host}"
-                ));
-            }
-            ("smtps", None | Some("implicit")) => Security::Implicit,
-            (scheme @ ("smtp" | "smtps"), Some(other)) => {
-                return Err(format!("MUSTER_SMTP_URL: {scheme}:// does not take tls={other}"));
-            }
-            (scheme, _) => {
-                return Err(format!("MUSTER_SMTP_URL must start with smtp:// or smtps://, not {scheme}://"));
-            }
-        };
-        let port = url.port().unwrap_or(if security == Security::Implicit { 465 } else { 587 });
-        let credentials = (!url.username().is_empty()).then(|| {
-            let decode = |text: &str| percent_decode(text);
-            (decode(url.username()), decode(url.password().unwrap_or_default()))
-        });
-        Ok(Self { host, port, security, credentials })
-    }
-
-    /// The transport, with a small pool of connections kept open between messages; `ca` (PEM)
-    /// is trusted beside the public authorities.
-    fn transport(&self, ca: Option<&[u8]>) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
-        let tls = |host: &str| {
-            let mut parameters = TlsParameters::builder(host.to_owned());
-            if let Some(pem) = ca {
-                let authority = Certificate::from_pem(pem).map_err(|err| format!("MUSTER_SMTP_CA: {err}"))?;
-                parameters = parameters.add_root_certificate(authority);
-            }
-            parameters.build().map_err(|err| format!("MUSTER_SMTP_URL: TLS for {host}: {err}"))
-        };
-        let tls = match self.security {
-            Security::StartTls => Tls::Required(tls(&self.host)?),
-            Security::Implicit => Tls::Wrapper(tls(&self.host)?),
-            Security::None => Tls::None,
-        };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(self.host.clone())
-            .port(self.port)
-            .tls(tls)
-            .timeout(Some(Duration::from_secs(60)))
-            .pool_config(PoolConfig::new().max_size(2).idle_timeout(Duration::from_secs(60)));
-        if let Some((user, password)) = &self.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
-        Ok(builder.build())
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-fn percent_decode(text: &str) -> String {
-    form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_default()
-}
 
 /// Email delivery as configured: where to send, as whom, how fast, in which words.
 pub struct MailSettings {
@@ -175,13 +61,13 @@ impl MailSettings {
         };
         let settings = Self { smtp, smtp_ca, from, rate: (config.mail_rate > 0).then_some(config.mail_rate), composer };
         // A certificate authority that does not parse stops muster now, not at the first message.
-        settings.transport().map_err(anyhow::Error::msg)?;
+        settings.relay().map_err(anyhow::Error::msg)?;
         Ok(Some(settings))
     }
 
-    /// The transport to the mail server.
-    pub fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
-        self.smtp.transport(self.smtp_ca.as_deref())
+    /// The mail server, to send through.
+    pub fn relay(&self) -> Result<Relay, String> {
+        Relay::new(self.smtp.clone(), self.smtp_ca.as_deref())
     }
 }
 
@@ -233,28 +119,4 @@ pub fn sending(send: bool, outbox: Option<&Outbox>) -> crate::Result<Option<&Out
 
 fn link_context(token_hash: &str) -> String {
     format!("mail_message:{token_hash}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn smtp_urls_say_how_to_reach_the_server() {
-        let url = SmtpUrl::parse("smtp://relay.example.com").unwrap();
-        assert_eq!((url.host.as_str(), url.port, url.security), ("relay.example.com", 587, Security::StartTls));
-        let url = SmtpUrl::parse("smtps://ann%40acme.com:p%2Fw+d@mail.example.com").unwrap();
-        assert_eq!((url.port, url.security), (465, Security::Implicit));
-        assert_eq!(url.credentials, Some(("ann@acme.com".to_owned(), "p/w+d".to_owned())));
-        assert!(!format!("{url:?}").contains("p/w"), "the password never prints");
-        let url = SmtpUrl::parse("smtp://127.0.0.1:2525?tls=none").unwrap();
-        assert_eq!((url.port, url.security), (2525, Security::None));
-        assert_eq!(SmtpUrl::parse("smtp://[::1]:25?tls=none").unwrap().host, "::1");
-        assert!(SmtpUrl::parse("smtp://localhost:25?tls=none").is_ok());
-        let refused = SmtpUrl::parse("smtp://mail.example.com?tls=none").unwrap_err();
-        assert!(refused.contains("only for a relay on this machine"), "{refused}");
-        assert!(SmtpUrl::parse("http://mail.example.com").unwrap_err().contains("smtp://"));
-        assert!(SmtpUrl::parse("smtps://mail.example.com?tls=none").is_err());
-        assert!(SmtpUrl::parse("mail.example.com:25").is_err());
-    }
 }

@@ -13,7 +13,6 @@ use std::{
 };
 
 use entity::{InvitationState, invitation};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 use tokio::{sync::watch, time::Instant};
 
@@ -21,6 +20,7 @@ use super::{
     MailSettings, Outbox,
     compose::Letter,
     outbox::{self, Claimed, LEASE, MAX_ATTEMPTS, Outcome},
+    smtp::Relay,
 };
 use crate::{
     audit::{self, Action, Event},
@@ -40,7 +40,7 @@ pub struct Worker {
     clock: Clock,
     outbox: Arc<Outbox>,
     settings: Arc<MailSettings>,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    relay: Relay,
 }
 
 /// What an organization's messages share: its name, and who its invitees sign in with.
@@ -56,8 +56,8 @@ impl Worker {
         outbox: Arc<Outbox>,
         settings: Arc<MailSettings>,
     ) -> anyhow::Result<Self> {
-        let transport = settings.transport().map_err(anyhow::Error::msg)?;
-        Ok(Self { db, clock, outbox, settings, transport })
+        let relay = settings.relay().map_err(anyhow::Error::msg)?;
+        Ok(Self { db, clock, outbox, settings, relay })
     }
 
     /// Sends until `stop` turns true; then finishes the message under way, gives back the
@@ -132,13 +132,13 @@ impl Worker {
 
     /// Hands the email to the mail server: a 5xx reply is permanent; a 4xx, or no server, is not.
     async fn send(&self, email: lettre::Message) -> Result<(), Failure> {
-        match self.transport.send(email).await {
-            Ok(_) => Ok(()),
+        match self.relay.send(email.envelope(), &email.formatted()).await {
+            Ok(()) => Ok(()),
             // Refused credentials (530, 534, 535, 538) are muster's configuration, not the
             // invitee's address: the messages wait for the operator to fix it.
-            Err(err) if err.status().is_some_and(|code| is_authentication(&code.to_string())) => Err(
-                Failure::Temporary(format!("the mail server refused muster's credentials (MUSTER_SMTP_URL): {err}")),
-            ),
+            Err(err) if err.code().is_some_and(|code| is_authentication(&code)) => Err(Failure::Temporary(format!(
+                "the mail server refused muster's credentials (MUSTER_SMTP_URL): {err}"
+            ))),
             Err(err) if err.is_permanent() => Err(Failure::Permanent(err.to_string())),
             Err(err) => Err(Failure::Temporary(err.to_string())),
         }
