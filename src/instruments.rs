@@ -17,6 +17,7 @@
 //! | `muster_invitations_accepted_total` | `rule` (`link`, or the SSO rule: `email_verified`, `google_hd`, …) | acceptances, by what admitted them |
 //! | `muster_invitations_refused_total` | `reason` (`unknown_link`, `expired`, `revoked`, `sso_required`, `token_signature`, `outside_domains`, …) | refused look-ups and acceptances, by muster's reason |
 //! | `muster_rate_limited_total` | | look-ups and acceptances refused as over the limit |
+//! | `muster_mail_messages_total` | `outcome` (`sent`, `retry`, `failed`, `cancelled`) | attempts at invitation emails by this node, by how they ended |
 //! | `muster_db_connections` | `state` (`in_use`, `idle`) | the pool, read when scraped |
 //! | `muster_db_available` | | 1 while the database answers the watchdog, else 0 |
 //!

@@ -296,7 +296,7 @@ impl Rows<'_> {
 }
 
 /// Revokes the pending invitations of these members of the tenant (their links stop working),
-/// and cancels their messages not yet sent. Matched by member through the partial index of
+/// then cancels their messages not yet sent. Matched by member through the partial index of
 /// pending invitations; the member ids are the tenant's own.
 pub async fn revoke_pending_of(
     db: &impl ConnectionTrait,
@@ -304,7 +304,6 @@ pub async fn revoke_pending_of(
     member_ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    outbox::cancel(db, tenant, Cancel::PendingOf(member_ids), now).await?;
     let result = invitation::Entity::update_many()
         .col_expr(invitation::Column::Status, Expr::value(InvitationState::Revoked))
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))
@@ -312,6 +311,7 @@ pub async fn revoke_pending_of(
         .filter(crate::db::in_json_list(db.get_database_backend(), invitation::Column::MemberId, member_ids))
         .exec(db)
         .await?;
+    outbox::cancel(db, tenant, Cancel::OfMembers(member_ids), now).await?;
     Ok(result.rows_affected)
 }
 

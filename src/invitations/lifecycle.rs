@@ -201,7 +201,6 @@ pub async fn revoke_batch(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("batch"))?;
-    let cancelled_messages = outbox::cancel(&txn, tenant, Cancel::Batch(batch.id), now).await?;
     // The revoked rows answer whose they were: exactly those members move, even if another
     // sheet invited one of them again meanwhile (that one's link is another invitation).
     let revoked = invitation::Entity::update_many()
@@ -217,6 +216,8 @@ pub async fn revoke_batch(
     for chunk in member_ids.chunks(10_000) {
         move_state(&txn, chunk, Move::Revoked, now).await?;
     }
+    // After the invitations, as every transaction does (see `outbox::cancel`).
+    let cancelled_messages = outbox::cancel(&txn, tenant, Cancel::Batch(batch.id), now).await?;
     txn.commit().await?;
     let count = revoked.len() as u64;
     tracing::info!(batch = %batch.public_id, revoked = count, cancelled_messages, "batch revoked");

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{DeliveryState, InvitationState, invitation, mail_message};
+use entity::{DeliveryState, invitation, mail_message};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Statement,
     Value,
@@ -69,26 +69,31 @@ pub async fn queue(
 pub enum Cancel<'a> {
     /// One invitation's.
     Invitation(i64),
-    /// The pending invitations of these members (about to be replaced by new links).
-    PendingOf(&'a [i64]),
+    /// These members' invitations (whose links were just revoked, to be replaced).
+    OfMembers(&'a [i64]),
     /// Every invitation of one sheet upload.
     Batch(i64),
 }
 
 /// Cancels the messages not yet sent of some invitations, and erases their links. A message a
 /// node is sending now is left to finish (its link is revoked: it leads nowhere); one whose
-/// sender's lease ran out is cancelled like a queued one.
+/// sender's lease ran out is cancelled like a queued one. Called after the invitations are
+/// updated, in the same transaction: every transaction locks an invitation before its message,
+/// so that two of them never wait for each other.
 pub async fn cancel(db: &impl ConnectionTrait, tenant: &Tenant, scope: Cancel<'_>, now: DateTime<Utc>) -> Result<u64> {
     let invitations = tenant.invitations().select_only().column(invitation::Column::Id);
     let invitations = match scope {
         Cancel::Invitation(id) => invitations.filter(invitation::Column::Id.eq(id)),
-        Cancel::PendingOf(members) => {
+        Cancel::OfMembers(members) => {
             // Most organizations never had muster send anything: then there is nothing to look for.
             if members.is_empty() || !has_unsent(db, tenant, now).await? {
                 return Ok(0);
             }
-            let members = crate::db::in_json_list(db.get_database_backend(), invitation::Column::MemberId, members);
-            invitations.filter(invitation::Column::Status.eq(InvitationState::Pending)).filter(members)
+            invitations.filter(crate::db::in_json_list(
+                db.get_database_backend(),
+                invitation::Column::MemberId,
+                members,
+            ))
         }
         Cancel::Batch(batch) => invitations.filter(invitation::Column::BatchId.eq(batch)),
     };
@@ -158,10 +163,14 @@ pub async fn claim(
     let backend = db.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => {
-            "UPDATE mail_messages SET status = 'sending', attempts = attempts + 1, due_at = $1 \
-             WHERE id IN (SELECT id FROM mail_messages WHERE status IN ('queued', 'sending') AND due_at <= $2 \
+            // Materialized, so that the planner cannot run the locking subquery again per row
+            // (and take more than `limit`).
+            "WITH due AS MATERIALIZED (SELECT id FROM mail_messages \
+             WHERE status IN ('queued', 'sending') AND due_at <= $2 \
              ORDER BY due_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, organization_id, invitation_id, attempts, sealed_link"
+             UPDATE mail_messages m SET status = 'sending', attempts = m.attempts + 1, due_at = $1 \
+             FROM due WHERE m.id = due.id \
+             RETURNING m.id, m.organization_id, m.invitation_id, m.attempts, m.sealed_link"
         }
         _ => {
             "UPDATE mail_messages SET status = 'sending', attempts = attempts + 1, due_at = ? \
@@ -186,6 +195,20 @@ pub async fn claim(
         .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()?;
     claimed.sort_by_key(|message| message.id);
     Ok(claimed)
+}
+
+/// Extends this node's hold on a message until `until`, just before it is sent; `false` when
+/// the node no longer holds it (its lease ran out and another node took it over, or it was
+/// cancelled): then it must not be sent.
+pub async fn renew(db: &impl ConnectionTrait, message: &Claimed, until: DateTime<Utc>) -> Result<bool> {
+    let renewed = mail_message::Entity::update_many()
+        .col_expr(mail_message::Column::DueAt, Expr::value(until))
+        .filter(mail_message::Column::Id.eq(message.id))
+        .filter(mail_message::Column::Status.eq(DeliveryState::Sending))
+        .filter(mail_message::Column::Attempts.eq(message.attempts))
+        .exec(db)
+        .await?;
+    Ok(renewed.rows_affected == 1)
 }
 
 /// How an attempt ended.
@@ -243,13 +266,13 @@ pub async fn finish(
     Ok(done.rows_affected == 1)
 }
 
-/// Gives back messages taken but not begun (the node is stopping): due at once, their attempt
-/// not counted.
-pub async fn release(db: &impl ConnectionTrait, messages: &[Claimed], now: DateTime<Utc>) -> Result<()> {
+/// Gives back messages taken but not begun (the node is stopping, or the server is failing),
+/// due at `due_at`, their attempt not counted.
+pub async fn release(db: &impl ConnectionTrait, messages: &[Claimed], due_at: DateTime<Utc>) -> Result<()> {
     for message in messages {
         mail_message::Entity::update_many()
             .col_expr(mail_message::Column::Status, Expr::value(DeliveryState::Queued))
-            .col_expr(mail_message::Column::DueAt, Expr::value(now))
+            .col_expr(mail_message::Column::DueAt, Expr::value(due_at))
             .col_expr(mail_message::Column::Attempts, Expr::value(message.attempts - 1))
             .filter(mail_message::Column::Id.eq(message.id))
             .filter(mail_message::Column::Status.eq(DeliveryState::Sending))

@@ -17,7 +17,8 @@ use lettre::{
         Error as SmtpError,
         authentication::{Credentials, Mechanism},
         client::{AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters},
-        extension::ClientId,
+        commands::{Data, Mail, Rcpt},
+        extension::{ClientId, Extension, MailParameter},
     },
 };
 use tokio::{
@@ -28,8 +29,10 @@ use tokio::{
 
 /// How long connecting, or one message, may take before the server counts as unreachable.
 const TIMEOUT: Duration = Duration::from_secs(60);
-/// A connection unused this long is checked (NOOP) before the next message.
+/// A connection unused this long is checked (NOOP) before the next message…
 const IDLE: Duration = Duration::from_secs(10);
+/// …and counts as closed if it does not answer within this.
+const PROBE: Duration = Duration::from_secs(10);
 
 /// How muster reaches the mail server, from `MUSTER_SMTP_URL`.
 #[derive(Clone, PartialEq, Eq)]
@@ -113,30 +116,55 @@ fn percent_decode(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Why a message did not reach the server.
+/// Why a message did not reach the server, by the step that failed: what concerns the server
+/// or muster's configuration (connecting, TLS, credentials, the sender) stops the sending until
+/// later; what concerns one message (its recipient, its content) is that message's outcome.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
-    /// The server answered, or the connection failed, as lettre reports it.
+    /// Connecting: the greeting, EHLO, STARTTLS, AUTH.
     #[error("{0}")]
-    Smtp(#[from] SmtpError),
+    Connect(SmtpError),
     #[error("could not reach the mail server: {0}")]
     Network(io::Error),
     #[error("the mail server did not answer within {} s", TIMEOUT.as_secs())]
     TimedOut,
+    /// MAIL FROM refused: the From address (`MUSTER_MAIL_FROM`), or the relay's policy.
+    #[error("the mail server refused the sender (MUSTER_MAIL_FROM): {0}")]
+    Sender(SmtpError),
+    /// RCPT TO refused: the invited address.
+    #[error("{0}")]
+    Recipient(SmtpError),
+    /// DATA refused: the message itself (a content filter, its size).
+    #[error("{0}")]
+    Message(SmtpError),
+    #[error("the invited address is not ASCII and the mail server does not take such addresses (no SMTPUTF8)")]
+    NeedsSmtpUtf8,
 }
 
 impl SendError {
     /// The server's reply code, when it answered.
     pub fn code(&self) -> Option<String> {
         match self {
-            Self::Smtp(err) => err.status().map(|code| code.to_string()),
+            Self::Connect(err) | Self::Sender(err) | Self::Recipient(err) | Self::Message(err) => {
+                err.status().map(|code| code.to_string())
+            }
             _ => None,
         }
     }
 
-    /// A 5xx reply: the same message will never be accepted.
+    /// The server or muster's configuration failed, not this message: the next message would
+    /// fail the same way.
+    pub fn is_of_the_server(&self) -> bool {
+        matches!(self, Self::Connect(_) | Self::Network(_) | Self::TimedOut | Self::Sender(_))
+    }
+
+    /// A 5xx reply about this message (its recipient or content): it will never be accepted.
     pub fn is_permanent(&self) -> bool {
-        matches!(self, Self::Smtp(err) if err.is_permanent())
+        match self {
+            Self::Recipient(err) | Self::Message(err) => err.is_permanent(),
+            Self::NeedsSmtpUtf8 => true,
+            _ => false,
+        }
     }
 }
 
@@ -165,15 +193,18 @@ impl Relay {
         Ok(Self { url, tls, open: Mutex::new(None) })
     }
 
-    /// Sends one message, on the open connection if it still works, else on a new one. A
-    /// connection that failed (not a refused message) is closed.
+    /// Sends one message, on the open connection if it still works, else on a new one. Every
+    /// step is bounded in time; after a failure the connection is closed (it may be in the
+    /// middle of a transaction), and the next message opens another.
     pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SendError> {
         let mut open = self.open.lock().await;
         let mut kept = open.take();
         if let Some((connection, used)) = &mut kept {
-            // Servers close idle connections (Postfix after 5 minutes): one idle a while is
-            // asked whether it still works before it is used.
-            if used.elapsed() >= IDLE && !connection.test_connected().await {
+            // Servers close idle connections (Postfix after 5 minutes), and so do the NATs and
+            // firewalls between: one idle a while is asked whether it still works.
+            if used.elapsed() >= IDLE
+                && !tokio::time::timeout(PROBE, connection.test_connected()).await.unwrap_or(false)
+            {
                 kept = None;
             }
         }
@@ -181,21 +212,13 @@ impl Relay {
             Some((connection, _)) => connection,
             None => tokio::time::timeout(TIMEOUT, self.connect()).await.map_err(|_| SendError::TimedOut)??,
         };
-        let sent = tokio::time::timeout(TIMEOUT, connection.send(envelope, message)).await;
-        match sent {
-            Ok(Ok(_)) => {
-                *open = Some((connection, Instant::now()));
-                Ok(())
-            }
-            Ok(Err(err)) => {
-                // A refused recipient leaves the connection usable (lettre resets it).
-                if !connection.has_broken() {
-                    *open = Some((connection, Instant::now()));
-                }
-                Err(err.into())
-            }
-            Err(_) => Err(SendError::TimedOut),
+        let sent = tokio::time::timeout(TIMEOUT, transaction(&mut connection, envelope, message))
+            .await
+            .unwrap_or(Err(SendError::TimedOut));
+        if sent.is_ok() {
+            *open = Some((connection, Instant::now()));
         }
+        sent
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
@@ -207,23 +230,53 @@ impl Relay {
             (Security::Implicit, Some(tls)) => {
                 let peer = stream.peer_addr().map_err(SendError::Network)?;
                 let mut stream = AsyncNetworkStream::use_existing_tokio1(Box::new(stream));
-                stream.upgrade_tls(tls.clone()).await?;
-                AsyncSmtpConnection::connect_with_transport(Box::new(Encrypted { stream, peer }), &hello).await?
+                stream.upgrade_tls(tls.clone()).await.map_err(SendError::Connect)?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(Encrypted { stream, peer }), &hello)
+                    .await
+                    .map_err(SendError::Connect)?
             }
             (Security::StartTls, Some(tls)) => {
-                let mut connection = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello).await?;
+                let mut connection = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
+                    .await
+                    .map_err(SendError::Connect)?;
                 // Required: a server that does not offer STARTTLS gets nothing in the clear.
-                connection.starttls(tls.clone(), &hello).await?;
+                connection.starttls(tls.clone(), &hello).await.map_err(SendError::Connect)?;
                 connection
             }
-            _ => AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello).await?,
+            _ => AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
+                .await
+                .map_err(SendError::Connect)?,
         };
         if let Some((user, password)) = &self.url.credentials {
             let credentials = Credentials::new(user.clone(), password.clone());
-            connection.auth(&[Mechanism::Plain, Mechanism::Login], &credentials).await?;
+            connection.auth(&[Mechanism::Plain, Mechanism::Login], &credentials).await.map_err(SendError::Connect)?;
         }
         Ok(connection)
     }
+}
+
+/// One mail transaction, step by step (what lettre's `send` does, with each step's failure
+/// told apart): MAIL FROM, RCPT TO for each recipient, DATA, the message.
+async fn transaction(
+    connection: &mut AsyncSmtpConnection,
+    envelope: &Envelope,
+    message: &[u8],
+) -> Result<(), SendError> {
+    let mut parameters = Vec::new();
+    let addresses = envelope.from().into_iter().chain(envelope.to());
+    if addresses.map(|address| -> &str { address.as_ref() }).any(|address| !address.is_ascii()) {
+        if !connection.server_info().supports_feature(Extension::SmtpUtfEight) {
+            return Err(SendError::NeedsSmtpUtf8);
+        }
+        parameters.push(MailParameter::SmtpUtfEight);
+    }
+    connection.command(Mail::new(envelope.from().cloned(), parameters)).await.map_err(SendError::Sender)?;
+    for recipient in envelope.to() {
+        connection.command(Rcpt::new(recipient.clone(), Vec::new())).await.map_err(SendError::Recipient)?;
+    }
+    connection.command(Data).await.map_err(SendError::Message)?;
+    connection.message(message).await.map_err(SendError::Message)?;
+    Ok(())
 }
 
 // lettre's network stream is public but deprecated ("not meant to be made public"); it is what

@@ -86,59 +86,81 @@ impl Worker {
         tracing::info!("stopped sending invitation emails");
     }
 
-    /// Takes a batch of due messages and sends them; answers how many it took.
+    /// Takes a batch of due messages and sends them; answers how many it took. Each message's
+    /// lease is renewed just before it is sent, so that however slow the server, no message is
+    /// sent while another node may take it over. When the server (not one message) fails, the
+    /// rest of the batch waits with the failed one, untried.
     async fn round(&self, pace: &mut Pace, stop: &watch::Receiver<bool>) -> crate::Result<usize> {
         let now = self.clock.now();
         if !outbox::any_due(&self.db, now).await? {
             return Ok(0);
         }
         let claimed = outbox::claim(&self.db, pace.batch(), now, now + LEASE).await?;
-        let taken = claimed.len();
         let mut organizations: HashMap<i64, Organization> = HashMap::new();
         for (index, message) in claimed.iter().enumerate() {
+            let rest = &claimed[index + 1..];
             if *stop.borrow() {
                 outbox::release(&self.db, &claimed[index..], self.clock.now()).await?;
                 break;
             }
             pace.wait().await;
-            let (outcome, invitation) = self.deliver(message, &mut organizations).await;
-            self.record(message, &outcome, invitation.as_deref()).await?;
+            let now = self.clock.now();
+            if !outbox::renew(&self.db, message, now + LEASE).await? {
+                continue;
+            }
+            let attempt = self.deliver(message, &mut organizations).await;
+            if let Err(err) = self.record(message, &attempt.outcome, attempt.invitation.as_deref()).await {
+                let _ = outbox::release(&self.db, rest, now).await;
+                return Err(err);
+            }
+            if let (true, Outcome::Retry { at, .. }) = (attempt.server_failed, &attempt.outcome) {
+                outbox::release(&self.db, rest, *at).await?;
+                break;
+            }
         }
-        Ok(taken)
+        Ok(claimed.len())
     }
 
-    /// One attempt at one message; answers how it ended, and the invitation's public id once
-    /// known.
-    async fn deliver(
-        &self,
-        message: &Claimed,
-        organizations: &mut HashMap<i64, Organization>,
-    ) -> (Outcome, Option<String>) {
-        let (sent, invitation) = match self.prepare(message, organizations).await {
-            Ok(Prepared::NotNeeded) => return (Outcome::Cancelled, None),
-            Ok(Prepared::Ready { invitation, email }) => (self.send(email).await, Some(invitation)),
-            Err(failure) => (Err(failure), None),
+    /// One attempt at one message.
+    async fn deliver(&self, message: &Claimed, organizations: &mut HashMap<i64, Organization>) -> Attempt {
+        let (sent, invitation, link) = match self.prepare(message, organizations).await {
+            Ok(Prepared::NotNeeded) => {
+                return Attempt { outcome: Outcome::Cancelled, invitation: None, server_failed: false };
+            }
+            Ok(Prepared::Ready { invitation, email, link }) => (self.send(email).await, Some(invitation), Some(link)),
+            Err(failure) => (Err(failure), None, None),
         };
+        // A server's reply may quote what it refused: the link never goes further than here.
+        let scrub = |error: String| match &link {
+            Some(link) => scrubbed(&error, link),
+            None => error,
+        };
+        let server_failed = matches!(sent, Err(Failure::Server(_)));
         let outcome = match sent {
             Ok(()) => Outcome::Sent,
-            Err(Failure::Temporary(error)) => match outbox::next_attempt(message.attempts, self.clock.now()) {
-                Some(at) => Outcome::Retry { error, at },
-                None => Outcome::Failed { error: format!("{error} (gave up after {MAX_ATTEMPTS} attempts)") },
-            },
-            Err(Failure::Permanent(error)) => Outcome::Failed { error },
+            Err(Failure::Temporary(error) | Failure::Server(error)) => {
+                let error = scrub(error);
+                match outbox::next_attempt(message.attempts, self.clock.now()) {
+                    Some(at) => Outcome::Retry { error, at },
+                    None => Outcome::Failed { error: format!("{error} (gave up after {MAX_ATTEMPTS} attempts)") },
+                }
+            }
+            Err(Failure::Permanent(error)) => Outcome::Failed { error: scrub(error) },
         };
-        (outcome, invitation)
+        Attempt { outcome, invitation, server_failed }
     }
 
-    /// Hands the email to the mail server: a 5xx reply is permanent; a 4xx, or no server, is not.
+    /// Hands the email to the mail server. A 5xx reply about the recipient or the message is
+    /// permanent; a 4xx is not; and a failure of the server or of muster's configuration (it
+    /// cannot be reached, refuses the credentials or the sender) is the operator's to fix:
+    /// retried, and the batch waits.
     async fn send(&self, email: lettre::Message) -> Result<(), Failure> {
         match self.relay.send(email.envelope(), &email.formatted()).await {
             Ok(()) => Ok(()),
-            // Refused credentials (530, 534, 535, 538) are muster's configuration, not the
-            // invitee's address: the messages wait for the operator to fix it.
-            Err(err) if err.code().is_some_and(|code| is_authentication(&code)) => Err(Failure::Temporary(format!(
-                "the mail server refused muster's credentials (MUSTER_SMTP_URL): {err}"
-            ))),
+            Err(err) if err.code().is_some_and(|code| is_authentication(&code)) => {
+                Err(Failure::Server(format!("the mail server refused muster's credentials (MUSTER_SMTP_URL): {err}")))
+            }
+            Err(err) if err.is_of_the_server() => Err(Failure::Server(err.to_string())),
             Err(err) if err.is_permanent() => Err(Failure::Permanent(err.to_string())),
             Err(err) => Err(Failure::Temporary(err.to_string())),
         }
@@ -170,7 +192,9 @@ impl Worker {
             )));
         }
         let sealed = message.sealed_link.as_deref().ok_or_else(|| Failure::Permanent("the link was erased".into()))?;
-        let link = self.outbox.open(sealed, &found.token_hash).map_err(|err| Failure::Permanent(err.to_string()))?;
+        // A key that does not open it is this node's configuration (another MUSTER_SECRET_KEY):
+        // a node with the right key, or this one fixed, sends it later.
+        let link = self.outbox.open(sealed, &found.token_hash).map_err(|err| Failure::Server(err.to_string()))?;
         if let Entry::Vacant(slot) = organizations.entry(message.organization_id) {
             let organization = tenant.organization(&self.db).await.map_err(Failure::database)?;
             let sso = SsoDomains::load(&self.db, &tenant).await.map_err(Failure::database)?;
@@ -191,7 +215,7 @@ impl Worker {
         let email = composed
             .message(&self.settings.from, &found.email, &message_id)
             .map_err(|err| Failure::Permanent(format!("{err:#}")))?;
-        Ok(Prepared::Ready { invitation: found.public_id, email })
+        Ok(Prepared::Ready { invitation: found.public_id, email, link })
     }
 
     /// Writes the outcome; a message sent or failed is an audit event of its organization.
@@ -230,15 +254,32 @@ impl Worker {
 /// A message ready to go, or not needed any more.
 enum Prepared {
     NotNeeded,
-    Ready { invitation: String, email: lettre::Message },
+    Ready { invitation: String, email: lettre::Message, link: String },
+}
+
+/// How one attempt went, and whether the server (rather than the message) failed.
+struct Attempt {
+    outcome: Outcome,
+    /// The invitation's public id, once known (for the audit trail).
+    invitation: Option<String>,
+    server_failed: bool,
 }
 
 /// Why an attempt did not send.
 enum Failure {
-    /// Worth another attempt later (4xx, the server unreachable, the database away).
+    /// Worth another attempt later (a 4xx about this message, the database away).
     Temporary(String),
-    /// Never going to work (5xx, a link that does not open).
+    /// The server or muster's configuration, not this message: worth another attempt later,
+    /// and the messages after it wait too.
+    Server(String),
+    /// Never going to work (a 5xx about the recipient or the message, an erased link).
     Permanent(String),
+}
+
+/// `error` without the link, or its token, wherever a server quoted them.
+fn scrubbed(error: &str, link: &str) -> String {
+    let token = link.rsplit('/').next().unwrap_or(link);
+    error.replace(link, "[the invitation link]").replace(token, "[the invitation link]")
 }
 
 impl Failure {
@@ -291,6 +332,16 @@ impl Pace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quoted_link_is_scrubbed_from_replies() {
+        let link = "https://muster.example/invite/inv_Secret123";
+        let reply =
+            "554 5.7.1 Message rejected: https://muster.example/invite/inv_Secret123 is listed; see inv_Secret123";
+        let scrubbed = scrubbed(reply, link);
+        assert!(!scrubbed.contains("inv_Secret123"), "{scrubbed}");
+        assert!(scrubbed.starts_with("554 5.7.1 Message rejected: [the invitation link] is listed"));
+    }
 
     #[test]
     fn a_node_takes_about_five_seconds_of_messages_at_its_rate() {

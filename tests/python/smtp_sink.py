@@ -13,7 +13,8 @@ and password (PLAIN or LOGIN), over TLS. By the recipient's local part:
 - `laterN…@` (`later3.ana@`): 451 at RCPT TO for its first N attempts, then accepted, as a
   greylisting server does (a temporary failure).
 `--delay` waits that long before accepting each message's data (a slow server, to stop muster
-in the middle of sending).
+in the middle of sending). `--refuse-sender` answers every MAIL FROM with 553, as a relay does
+to a From address it does not allow.
 """
 
 import argparse
@@ -36,11 +37,19 @@ LATER = re.compile(r"^later(\d+)")
 
 
 class Sink:
-    def __init__(self, directory, delay):
+    def __init__(self, directory, delay, refuse_sender):
         self.directory = directory
         self.delay = delay
+        self.refuse_sender = refuse_sender
         self.attempts = collections.Counter()
         self.sequence = itertools.count(1)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_sender:
+            return "553 5.7.1 <%s>: Sender address rejected: not owned by user" % address
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -77,6 +86,7 @@ def main():
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--tls", choices=["starttls", "implicit"])
     parser.add_argument("--auth")
+    parser.add_argument("--refuse-sender", action="store_true")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     port = args.port
@@ -112,7 +122,7 @@ def main():
         warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
         logging.getLogger("mail.log").setLevel(logging.ERROR)
         options.update(authenticator=authenticator, auth_required=True, auth_require_tls=args.tls == "starttls")
-    controller = Controller(Sink(args.dir, args.delay), hostname="127.0.0.1", port=port, **options)
+    controller = Controller(Sink(args.dir, args.delay, args.refuse_sender), hostname="127.0.0.1", port=port, **options)
     controller.start()
     print("listening on %d" % port, flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})

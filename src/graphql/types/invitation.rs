@@ -84,9 +84,9 @@ impl Invitation {
     }
 }
 
-/// Where an invitation's email stands.
 pub struct Delivery(pub mail_message::Model);
 
+/// Where an invitation's email stands, when muster was asked to send it.
 #[Object]
 impl Delivery {
     /// Where it stands.
@@ -94,7 +94,8 @@ impl Delivery {
         self.0.status.into()
     }
 
-    /// Attempts begun so far (8 at most).
+    /// Attempts begun so far: 8 are made before it is `FAILED` (one more when a node stopped
+    /// in the middle of the last).
     async fn attempts(&self) -> i32 {
         self.0.attempts
     }
