@@ -120,3 +120,39 @@ pub fn sending(send: bool, outbox: Option<&Outbox>) -> crate::Result<Option<&Out
 fn link_context(token_hash: &str) -> String {
     format!("mail_message:{token_hash}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(smtp_url: Option<&str>, mail_from: Option<&str>) -> Config {
+        let mut config = Config::defaults();
+        config.smtp_url = smtp_url.map(str::to_owned);
+        config.mail_from = mail_from.map(str::to_owned);
+        config
+    }
+
+    #[tokio::test]
+    async fn delivery_is_configured_whole_or_refused_at_start() {
+        assert!(MailSettings::from_config(&config(None, None)).unwrap().is_none(), "unset: nothing sent");
+        let settings =
+            MailSettings::from_config(&config(Some("smtp://127.0.0.1:2525?tls=none"), Some("Acme <in@acme.example>")))
+                .unwrap()
+                .unwrap();
+        assert_eq!((settings.from.email.to_string().as_str(), settings.rate), ("in@acme.example", Some(20)));
+        let refused = |url: &str, from: Option<&str>| {
+            MailSettings::from_config(&config(Some(url), from)).err().map(|err| err.to_string()).unwrap_or_default()
+        };
+        assert!(refused("smtp://relay.example.com", None).contains("set MUSTER_MAIL_FROM"));
+        assert!(
+            refused("smtp://relay.example.com", Some("not an address")).contains("MUSTER_MAIL_FROM is not an address")
+        );
+        assert!(
+            refused("smtp://relay.example.com?tls=none", Some("in@acme.example"))
+                .contains("only for a relay on this machine")
+        );
+        let mut with_ca = config(Some("smtps://relay.example.com"), Some("in@acme.example"));
+        with_ca.smtp_ca = Some("/nonexistent/ca.pem".into());
+        assert!(MailSettings::from_config(&with_ca).err().unwrap().to_string().contains("MUSTER_SMTP_CA"));
+    }
+}

@@ -33,6 +33,8 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 const IDLE: Duration = Duration::from_secs(10);
 /// …and counts as closed if it does not answer within this.
 const PROBE: Duration = Duration::from_secs(10);
+/// The longest one message can take: probing the connection, opening another, the transaction.
+pub const LONGEST_ATTEMPT: Duration = Duration::from_secs(PROBE.as_secs() + 2 * TIMEOUT.as_secs());
 
 /// How muster reaches the mail server, from `MUSTER_SMTP_URL`.
 #[derive(Clone, PartialEq, Eq)]

@@ -20,7 +20,7 @@ use super::{
     MailSettings, Outbox,
     compose::Letter,
     outbox::{self, Claimed, LEASE, MAX_ATTEMPTS, Outcome},
-    smtp::Relay,
+    smtp::{LONGEST_ATTEMPT, Relay},
 };
 use crate::{
     audit::{self, Action, Event},
@@ -86,16 +86,18 @@ impl Worker {
         tracing::info!("stopped sending invitation emails");
     }
 
-    /// Takes a batch of due messages and sends them; answers how many it took. Each message's
-    /// lease is renewed just before it is sent, so that however slow the server, no message is
-    /// sent while another node may take it over. When the server (not one message) fails, the
-    /// rest of the batch waits with the failed one, untried.
+    /// Takes a batch of due messages and sends them; answers how many it took. A message whose
+    /// hold could run out before its attempt ends has its hold renewed just before it is sent, so
+    /// that however slow the server, no message is sent while another node may take it over.
+    /// When the server (not one message) fails, the rest of the batch waits with the failed
+    /// one, untried.
     async fn round(&self, pace: &mut Pace, stop: &watch::Receiver<bool>) -> crate::Result<usize> {
         let now = self.clock.now();
         if !outbox::any_due(&self.db, now).await? {
             return Ok(0);
         }
-        let claimed = outbox::claim(&self.db, pace.batch(), now, now + LEASE).await?;
+        let held_until = now + LEASE;
+        let claimed = outbox::claim(&self.db, pace.batch(), now, held_until).await?;
         let mut organizations: HashMap<i64, Organization> = HashMap::new();
         for (index, message) in claimed.iter().enumerate() {
             let rest = &claimed[index + 1..];
@@ -105,7 +107,8 @@ impl Worker {
             }
             pace.wait().await;
             let now = self.clock.now();
-            if !outbox::renew(&self.db, message, now + LEASE).await? {
+            let longest = chrono::Duration::from_std(LONGEST_ATTEMPT).unwrap_or(LEASE);
+            if now + longest >= held_until && !outbox::renew(&self.db, message, now + LEASE).await? {
                 continue;
             }
             let attempt = self.deliver(message, &mut organizations).await;
