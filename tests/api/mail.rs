@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     OidcProvider, TestApp, error_code, fixture,
+    fixtures::Fixture,
     smtp::{SmtpSink, free_port},
     spawn_app, spawn_app_with, token_of,
 };
@@ -94,6 +95,35 @@ async fn invite(app: &TestApp, member: &str, role: &str, send: bool) -> String {
     data["inviteMember"]["invitation"]["id"].as_str().unwrap().to_owned()
 }
 
+/// A sheet of the fixture's first members (`person{i}@example.com`), one in each language
+/// given, all with the first role.
+fn sheet_of(f: &Fixture, languages: &[&str]) -> String {
+    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
+    for (i, language) in languages.iter().enumerate() {
+        csv.push_str(&format!("{},person{i}@example.com,{language},{}\n", f.members[i], f.roles[0]));
+    }
+    csv
+}
+
+/// Uploads a sheet with `send: true`; answers the payload.
+async fn send_sheet(app: &TestApp, csv: &str) -> Value {
+    let upload = "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, send: true }) { issued queued batchId } }";
+    app.ok(upload, json!({ "csv": csv })).await["generateInvitationLinks"].clone()
+}
+
+/// An app sending to `url` (trusting `ca`), with one member invited by email; answers the app
+/// and the invitation.
+async fn invited_through(url: String, ca: Option<std::path::PathBuf>) -> (TestApp, String) {
+    let app = spawn_app_with(move |config| {
+        mail_to(url)(config);
+        config.smtp_ca = ca;
+    })
+    .await;
+    let f = fixture(&app, 1).await;
+    let id = invite(&app, &f.members[0], &f.roles[0], true).await;
+    (app, id)
+}
+
 async fn audit_actions(app: &TestApp) -> Vec<Value> {
     let events = app.ok("{ auditEvents(first: 100) { nodes { action actor target details } } }", json!({})).await;
     events["auditEvents"]["nodes"].as_array().unwrap().clone()
@@ -105,16 +135,7 @@ async fn muster_sends_each_invitation_in_its_language() {
     let app = spawn_app_with(mail_to(sink.url())).await;
     let f = fixture(&app, 8).await;
     let languages = ["en", "fr", "es", "de", "it", "pt", "pt-BR", "nl"];
-    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
-    for (i, language) in languages.iter().enumerate() {
-        csv.push_str(&format!("{},person{i}@example.com,{language},{}\n", f.members[i], f.roles[0]));
-    }
-    let payload = app.ok(
-        "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, send: true }) { issued queued batchId } }",
-        json!({ "csv": csv }),
-    )
-    .await["generateInvitationLinks"]
-        .clone();
+    let payload = send_sheet(&app, &sheet_of(&f, &languages)).await;
     assert_eq!((payload["issued"].as_i64(), payload["queued"].as_i64()), (Some(8), Some(8)), "{payload}");
 
     let received = sink.wait_for(8).await;
@@ -261,17 +282,7 @@ async fn revoking_cancels_what_was_not_sent_and_erases_its_link() {
     let port = free_port();
     let app = spawn_app_with(mail_to(format!("smtp://127.0.0.1:{port}?tls=none"))).await;
     let f = fixture(&app, 6).await;
-    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
-    for i in 0..3 {
-        csv.push_str(&format!("{},person{i}@example.com,en,{}\n", f.members[i], f.roles[0]));
-    }
-    let sheet = app
-        .ok(
-            "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, send: true }) { batchId queued } }",
-            json!({ "csv": csv }),
-        )
-        .await["generateInvitationLinks"]
-        .clone();
+    let sheet = send_sheet(&app, &sheet_of(&f, &["en"; 3])).await;
     assert_eq!(sheet["queued"], 3);
     let sealed: Vec<String> = {
         use sea_orm::ConnectionTrait;
@@ -385,35 +396,20 @@ async fn starttls_implicit_tls_and_auth_through_an_internal_authority() {
     for (tls, scheme) in [("starttls", "smtp"), ("implicit", "smtps")] {
         let sink = SmtpSink::start_with(&["--tls", tls, "--auth", "muster:s3cret/+"]);
         let url = format!("{scheme}://muster:s3cret%2F%2B@localhost:{}", sink.port);
-        let ca = sink.ca();
-        let app = spawn_app_with(move |config| {
-            mail_to(url)(config);
-            config.smtp_ca = Some(ca);
-        })
-        .await;
-        let f = fixture(&app, 1).await;
-        let id = invite(&app, &f.members[0], &f.roles[0], true).await;
+        let (app, id) = invited_through(url, Some(sink.ca())).await;
         assert_eq!(sink.wait_for(1).await[0].rcpt_tos, ["person0@example.com"], "{tls}");
         wait_until(&app, &id, "SENT").await;
     }
     // The relay's certificate is not publicly trusted, and nobody said whose it is: nothing is
     // sent in the clear, and the message waits for the configuration to be fixed.
     let sink = SmtpSink::start_with(&["--tls", "starttls"]);
-    let app = spawn_app_with(mail_to(format!("smtp://localhost:{}", sink.port))).await;
-    let f = fixture(&app, 1).await;
-    let id = invite(&app, &f.members[0], &f.roles[0], true).await;
+    let (app, id) = invited_through(format!("smtp://localhost:{}", sink.port), None).await;
     let queued = wait_for_retry(&app, &id, 1).await;
     assert!(queued["lastError"].as_str().unwrap().to_lowercase().contains("certificate"), "{queued}");
     // Wrong credentials are the operator's to fix, not the invitee's fault: retried, not failed.
     let sink = SmtpSink::start_with(&["--tls", "starttls", "--auth", "muster:right"]);
-    let (url, ca) = (format!("smtp://muster:wrong@localhost:{}", sink.port), sink.ca());
-    let app = spawn_app_with(move |config| {
-        mail_to(url)(config);
-        config.smtp_ca = Some(ca);
-    })
-    .await;
-    let f = fixture(&app, 1).await;
-    let id = invite(&app, &f.members[0], &f.roles[0], true).await;
+    let url = format!("smtp://muster:wrong@localhost:{}", sink.port);
+    let (app, id) = invited_through(url, Some(sink.ca())).await;
     let queued = wait_for_retry(&app, &id, 1).await;
     assert!(queued["lastError"].as_str().unwrap().contains("credentials"), "{queued}");
     assert!(!queued["lastError"].as_str().unwrap().contains("wrong"), "no password in the error: {queued}");
@@ -427,15 +423,7 @@ async fn the_html_message_fits_a_phone_and_a_desktop_in_chromium() {
     let sink = SmtpSink::start();
     let app = spawn_app_with(mail_to(sink.url())).await;
     let f = fixture(&app, 2).await;
-    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
-    for (i, language) in ["fr", "de"].iter().enumerate() {
-        csv.push_str(&format!("{},person{i}@example.com,{language},{}\n", f.members[i], f.roles[0]));
-    }
-    app.ok(
-        "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, send: true }) { queued } }",
-        json!({ "csv": csv }),
-    )
-    .await;
+    send_sheet(&app, &sheet_of(&f, &["fr", "de"])).await;
     let received = sink.wait_for(2).await;
     let browser = crate::helpers::node::installed("tests/browser", "playwright-core");
     let dir = tempfile::tempdir().unwrap();
@@ -479,12 +467,7 @@ async fn a_refused_sender_holds_the_batch_instead_of_failing_it() {
     let sink = SmtpSink::start_with(&["--refuse-sender"]);
     let app = spawn_app_with(mail_to(sink.url())).await;
     let f = fixture(&app, 3).await;
-    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
-    for i in 0..3 {
-        csv.push_str(&format!("{},person{i}@example.com,en,{}\n", f.members[i], f.roles[0]));
-    }
-    let queued = "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, send: true }) { queued } }";
-    app.ok(queued, json!({ "csv": csv })).await;
+    send_sheet(&app, &sheet_of(&f, &["en"; 3])).await;
     let started = std::time::Instant::now();
     let deliveries = loop {
         let now = deliveries(&app).await;
@@ -514,12 +497,7 @@ async fn a_slow_server_never_makes_two_nodes_send_one_message() {
     let app = spawn_app_with(mail_to(sink.url())).await;
     let _other = app.another_node().await;
     let f = fixture(&app, 8).await;
-    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
-    for i in 0..8 {
-        csv.push_str(&format!("{},person{i}@example.com,en,{}\n", f.members[i], f.roles[0]));
-    }
-    let queued = "mutation($csv: String!) { generateInvitationLinks(input: { csv: $csv, send: true }) { queued } }";
-    app.ok(queued, json!({ "csv": csv })).await;
+    send_sheet(&app, &sheet_of(&f, &["en"; 8])).await;
     sink.wait_for(1).await;
     app.clock.advance(Duration::minutes(4));
     sink.wait_for(3).await;
