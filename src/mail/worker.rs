@@ -116,8 +116,13 @@ impl Worker {
                 let _ = outbox::release(&self.db, rest, now).await;
                 return Err(err);
             }
-            if let (true, Outcome::Retry { at, .. }) = (attempt.server_failed, &attempt.outcome) {
-                outbox::release(&self.db, rest, *at).await?;
+            if attempt.server_failed {
+                // The next message would fail the same way (or wait out the same timeout).
+                let at = match &attempt.outcome {
+                    Outcome::Retry { at, .. } => *at,
+                    _ => outbox::next_attempt(1, now).unwrap_or(now),
+                };
+                outbox::release(&self.db, rest, at).await?;
                 break;
             }
         }
