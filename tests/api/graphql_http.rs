@@ -130,16 +130,7 @@ async fn the_graphql_over_http_audit_passes() {
 #[tokio::test]
 async fn graphiql_works_in_headless_chromium_with_no_internet() {
     let app = spawn_app().await;
-    let dir = crate::helpers::node::installed("tests/browser", "playwright-core");
-    let output = tokio::process::Command::new("node")
-        .args(["graphiql.mjs", &app.address, &app.token])
-        .current_dir(dir)
-        .output()
-        .await
-        .expect("node, to drive the browser");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert!(seen.get("error").is_none(), "is Debian's chromium installed (.ci/run installs it)? {seen:#}");
+    let seen = crate::helpers::node::browser("graphiql.mjs", &[&app.address, &app.token]).await;
     assert_eq!(seen["rendered"], true, "{seen:#}");
     assert_eq!(seen["loadingLeft"], false, "{seen:#}");
     assert!(seen["answer"].as_str().unwrap().contains("\"acme\""), "{seen:#}");

@@ -425,7 +425,6 @@ async fn the_html_message_fits_a_phone_and_a_desktop_in_chromium() {
     let f = fixture(&app, 2).await;
     send_sheet(&app, &sheet_of(&f, &["fr", "de"])).await;
     let received = sink.wait_for(2).await;
-    let browser = crate::helpers::node::installed("tests/browser", "playwright-core");
     let dir = tempfile::tempdir().unwrap();
     for message in &received {
         let language = message.header("Content-Language").unwrap();
@@ -435,16 +434,8 @@ async fn the_html_message_fits_a_phone_and_a_desktop_in_chromium() {
         if let Ok(screenshots) = std::env::var("MUSTER_SCREENSHOTS") {
             args.push(format!("{screenshots}/mail-{language}"));
         }
-        let output = tokio::process::Command::new("node")
-            .arg("mail.mjs")
-            .args(&args)
-            .current_dir(&browser)
-            .output()
-            .await
-            .expect("node, to drive the browser");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
-        assert!(seen.get("error").is_none(), "is Debian's chromium installed (.ci/run installs it)? {seen:#}");
+        let seen =
+            crate::helpers::node::browser("mail.mjs", &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
         for (width, viewport) in [("phone", 390.0), ("desktop", 1280.0)] {
             let shown = &seen[width];
             assert_eq!(shown["overflows"], false, "{language} {width}: {seen:#}");

@@ -26,3 +26,20 @@ pub fn installed(dir: &str, package: &str) -> PathBuf {
     done.insert(dir.clone());
     dir
 }
+
+/// Runs a script of `tests/browser/` (playwright-core driving Debian's headless Chromium) with
+/// `args`; answers the JSON line it printed, once it has said that the browser ran.
+pub async fn browser(script: &str, args: &[&str]) -> serde_json::Value {
+    let dir = installed("tests/browser", "playwright-core");
+    let output = tokio::process::Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .await
+        .expect("node, to drive the browser");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(seen.get("error").is_none(), "is Debian's chromium installed (.ci/run installs it)? {seen:#}");
+    seen
+}
