@@ -120,7 +120,12 @@ fn cancellable(now: DateTime<Utc>) -> Condition {
 
 /// Whether the tenant has any message not yet sent.
 async fn has_unsent(db: &impl ConnectionTrait, tenant: &Tenant, now: DateTime<Utc>) -> Result<bool> {
-    let any = tenant.mail_messages().filter(cancellable(now)).select_only().column(mail_message::Column::Id);
+    any(db, tenant, cancellable(now)).await
+}
+
+/// Whether any message of the tenant's meets `condition` (reading one id at most).
+async fn any(db: &impl ConnectionTrait, tenant: &Tenant, condition: Condition) -> Result<bool> {
+    let any = tenant.mail_messages().filter(condition).select_only().column(mail_message::Column::Id);
     Ok(any.into_tuple::<i64>().one(db).await?.is_some())
 }
 
@@ -197,15 +202,22 @@ pub async fn claim(
     Ok(claimed)
 }
 
+/// The message as this node took it: still `sending`, at the same attempt. Every write of a
+/// taken message carries this condition, so that a node whose hold ran out changes nothing.
+fn held(message: &Claimed) -> Condition {
+    Condition::all()
+        .add(mail_message::Column::Id.eq(message.id))
+        .add(mail_message::Column::Status.eq(DeliveryState::Sending))
+        .add(mail_message::Column::Attempts.eq(message.attempts))
+}
+
 /// Extends this node's hold on a message until `until`, just before it is sent; `false` when
 /// the node no longer holds it (its lease ran out and another node took it over, or it was
 /// cancelled): then it must not be sent.
 pub async fn renew(db: &impl ConnectionTrait, message: &Claimed, until: DateTime<Utc>) -> Result<bool> {
     let renewed = mail_message::Entity::update_many()
         .col_expr(mail_message::Column::DueAt, Expr::value(until))
-        .filter(mail_message::Column::Id.eq(message.id))
-        .filter(mail_message::Column::Status.eq(DeliveryState::Sending))
-        .filter(mail_message::Column::Attempts.eq(message.attempts))
+        .filter(held(message))
         .exec(db)
         .await?;
     Ok(renewed.rows_affected == 1)
@@ -257,12 +269,7 @@ pub async fn finish(
             .col_expr(mail_message::Column::DueAt, Expr::value(now))
             .col_expr(mail_message::Column::SealedLink, erase),
     };
-    let done = update
-        .filter(mail_message::Column::Id.eq(message.id))
-        .filter(mail_message::Column::Status.eq(DeliveryState::Sending))
-        .filter(mail_message::Column::Attempts.eq(message.attempts))
-        .exec(db)
-        .await?;
+    let done = update.filter(held(message)).exec(db).await?;
     Ok(done.rows_affected == 1)
 }
 
@@ -274,9 +281,7 @@ pub async fn release(db: &impl ConnectionTrait, messages: &[Claimed], due_at: Da
             .col_expr(mail_message::Column::Status, Expr::value(DeliveryState::Queued))
             .col_expr(mail_message::Column::DueAt, Expr::value(due_at))
             .col_expr(mail_message::Column::Attempts, Expr::value(message.attempts - 1))
-            .filter(mail_message::Column::Id.eq(message.id))
-            .filter(mail_message::Column::Status.eq(DeliveryState::Sending))
-            .filter(mail_message::Column::Attempts.eq(message.attempts))
+            .filter(held(message))
             .exec(db)
             .await?;
     }
@@ -308,8 +313,7 @@ pub async fn of_invitations(
 
 /// Whether muster ever queued a message of the tenant's.
 pub async fn any_of(db: &impl ConnectionTrait, tenant: &Tenant) -> Result<bool> {
-    let any = tenant.mail_messages().select_only().column(mail_message::Column::Id);
-    Ok(any.into_tuple::<i64>().one(db).await?.is_some())
+    any(db, tenant, Condition::all()).await
 }
 
 /// Where the email of each member's latest invitation stands, for those muster was asked to
