@@ -12,6 +12,7 @@ mod m20261201_000006_provider_kinds;
 mod m20261201_000007_member_pages;
 mod m20261201_000008_member_search;
 mod m20261201_000009_mail_outbox;
+mod m20261201_000010_member_lookup;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_member_pages::Migration),
             Box::new(m20261201_000008_member_search::Migration),
             Box::new(m20261201_000009_mail_outbox::Migration),
+            Box::new(m20261201_000010_member_lookup::Migration),
         ]
     }
 }

@@ -1,17 +1,22 @@
 //! `muster bench invitations`: times a sheet of N rows through `POST /invitations/links`,
 //! end to end (upload, reading, checks, issuing, the links sheet back), on a fresh database
-//! seeded with N members: at once, as an admin who imports the organization and then uploads
-//! its sheet (the database has no statistics on the new rows yet), or after `ANALYZE` with
-//! `--analyze`. Prints rows per second and peak memory, and the ratio to the floor: the same
-//! rows written into bare tables the cheapest way the database has ([`super::floor`]).
+//! where N members were just created through the API: at once, as an admin who imports the
+//! organization and then uploads its sheet, or after `ANALYZE` with `--analyze`. muster serves
+//! from a process of its own, so that the peak memory printed is its own. Prints rows per
+//! second, peak memory, and the ratio to the floor: the same rows written into bare tables the
+//! cheapest way the database has ([`super::floor`]). `--against <binary>` measures another
+//! build the same way, on a database it migrated and was seeded through itself.
 //! `--format xlsx` uploads the same rows as an Excel workbook, and also times reading the
 //! rows alone, from the workbook and from the CSV, in this process.
 
-use std::time::Instant;
+use std::{
+    path::{Path, PathBuf},
+    time::Instant,
+};
 
-use crate::{Application, Config, clock::Clock, db, sheets::SheetFormat};
+use crate::{db, sheets::SheetFormat};
 
-use super::{FreshDatabase, mb, memory_mb, reset_peak_memory, seed};
+use super::{FreshDatabase, api, mb, memory_mb, reset_peak_memory, server::Server};
 
 #[derive(Debug, clap::Args)]
 pub struct InvitationsArgs {
@@ -30,100 +35,121 @@ pub struct InvitationsArgs {
     /// strings and all).
     #[arg(long, value_enum, default_value_t = SheetFormat::Csv)]
     pub format: SheetFormat,
+    /// Another muster binary to measure the same way, after this one.
+    #[arg(long)]
+    pub against: Option<PathBuf>,
+}
+
+/// What one build's run measured.
+struct Run {
+    seconds: f64,
+    floor_seconds: f64,
+    /// muster's peak resident memory during the request, and before it, in MB.
+    peak: Option<f64>,
+    resident_before: Option<f64>,
+    sheet_bytes: usize,
+    received_bytes: usize,
 }
 
 pub async fn run(args: InvitationsArgs) -> anyhow::Result<()> {
-    let database = FreshDatabase::create(args.postgres.as_deref()).await?;
-    let result = measure(&args, &database).await;
-    database.remove().await;
-    result
+    let this = std::env::current_exe()?;
+    let mut builds = vec![("this build", this.as_path())];
+    if let Some(other) = &args.against {
+        builds.push(("against", other.as_path()));
+    }
+    let (mut runs, mut reading) = (Vec::new(), None);
+    for (label, binary) in &builds {
+        let database = FreshDatabase::create(args.postgres.as_deref()).await?;
+        let measured = measure(&args, binary, &database).await;
+        database.remove().await;
+        let (run, sheets) = measured?;
+        reading = reading.or(sheets);
+        runs.push((*label, run));
+    }
+    let backend = if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+    let statistics = if args.analyze { "analyzed after seeding" } else { "fresh: the sheet right after the import" };
+    println!("database          {backend} ({statistics})");
+    println!("rows issued       {}", args.rows);
+    let first = &runs[0].1;
+    println!(
+        "sheet             {:.1} MB in, {:.1} MB out",
+        first.sheet_bytes as f64 / 1e6,
+        first.received_bytes as f64 / 1e6
+    );
+    let floor_how = if backend == "PostgreSQL" { "COPY" } else { "INSERT … SELECT made by the engine" };
+    println!("floor             {floor_how} of the same rows into bare tables, timed in each run");
+    println!("build             end to end      rows/s      floor   × floor   peak (muster's own; before)");
+    for (label, run) in &runs {
+        println!(
+            "{label:<17} {:>8.2} s {:>11.0} {:>8.2} s {:>8.1}×   {} ({})",
+            run.seconds,
+            args.rows as f64 / run.seconds,
+            run.floor_seconds,
+            run.seconds / run.floor_seconds,
+            mb(run.peak),
+            mb(run.resident_before)
+        );
+    }
+    if let [(_, this), (_, other)] = runs.as_slice() {
+        println!("this build is {:.2}× as fast end to end", other.seconds / this.seconds);
+    }
+    if let Some((csv, workbook)) = reading {
+        print_reading(csv.as_bytes(), &workbook)?;
+    }
+    Ok(())
 }
 
-async fn measure(args: &InvitationsArgs, database: &FreshDatabase) -> anyhow::Result<()> {
-    let backend = database.backend();
-    let (conn, statements) = db::connect_migrated(&database.url, db::Settings::default()).await?;
-    let floor_conn = conn.clone();
-    let clock = Clock::default();
+/// Seeds `database` through `binary` serving it, sends it the sheet of all its members, and
+/// times the floor on the same database.
+async fn measure(
+    args: &InvitationsArgs,
+    binary: &Path,
+    database: &FreshDatabase,
+) -> anyhow::Result<(Run, Option<(String, bytes::Bytes)>)> {
+    let server = Server::start(binary, &database.url)?;
+    let token = server.bootstrap_token.clone().ok_or_else(|| anyhow::anyhow!("no admin token printed"))?;
     let seeding = Instant::now();
-    let seeded = seed::organization(&conn, "bench", args.rows, clock.now()).await?;
+    let seeded = api::seed(&api::Api::new(&server.address, &token)?, args.rows).await?;
+    let (conn, _) = db::connect(&database.url, db::Settings::default()).await?;
     if args.analyze {
         database.settle(&conn).await?;
     }
-    eprintln!("seeded {} members on {backend} in {:.1} s", args.rows, seeding.elapsed().as_secs_f64());
-    // One copy of the sheet in the client, shared with the request (and the CSV kept beside the
-    // workbook only to time reading both): the peak memory is muster's, not copies made here.
+    eprintln!("{}: seeded {} members in {:.1} s", binary.display(), args.rows, seeding.elapsed().as_secs_f64());
     let csv = seeded.sheet(0..args.rows);
     let (sheet, csv) = match args.format {
         SheetFormat::Csv => (bytes::Bytes::from(csv.into_bytes()), None),
         SheetFormat::Xlsx => (bytes::Bytes::from(workbook_of(&csv)?), Some(csv)),
     };
-    let sheet_bytes = sheet.len();
 
-    let mut config = Config::defaults();
-    config.database_url = Some(database.url.clone());
-    config.listen = "127.0.0.1:0".parse()?;
-
-    let listener = crate::app::bind(&config).await?;
-    let app = Application::build_with(config, conn, statements.clone(), clock, listener).await?;
-    let address = app.address();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
-
-    reset_peak_memory();
-    let resident_before = memory_mb("self", "VmRSS:");
-    let before_statements = statements.get();
+    reset_peak_memory(&server.pid());
+    let resident_before = memory_mb(&server.pid(), "VmRSS:");
     let started = Instant::now();
     let mut response = reqwest::Client::new()
-        .post(format!("http://{address}/invitations/links?fileName=bench.csv"))
+        .post(format!("{}/invitations/links?fileName=bench.csv", server.address))
         .bearer_auth(&seeded.token)
         .body(sheet.clone())
         .send()
         .await?;
     let status = response.status();
-    // The links sheet is read as it comes and only its lines counted, so that the peak memory
-    // is muster's (with the sheet the client sent), not a copy of the answer held here.
-    let (mut received, mut lines, mut refusal) = (0, 0, Vec::new());
+    // The links sheet is read as it comes and only its lines counted.
+    let (mut received_bytes, mut lines, mut refusal) = (0, 0, Vec::new());
     while let Some(chunk) = response.chunk().await? {
-        received += chunk.len();
+        received_bytes += chunk.len();
         lines += chunk.iter().filter(|b| **b == b'\n').count();
         if status != 200 && refusal.len() < 2000 {
             refusal.extend_from_slice(&chunk);
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let statements_used = statements.get() - before_statements;
-    let _ = stop.send(());
-    let _ = server.await;
+    let seconds = started.elapsed().as_secs_f64();
+    let peak = memory_mb(&server.pid(), "VmHWM:");
+    drop(server);
     anyhow::ensure!(status == 200, "the sheet was refused ({status}): {}", String::from_utf8_lossy(&refusal));
     // Every line ends with a newline (CRLF); the first is the header.
     let links = lines - 1;
     anyhow::ensure!(links == args.rows, "expected {} links, got {links}", args.rows);
-
-    let floor = super::floor::measure(&floor_conn, args.rows).await?;
-    let statistics = if args.analyze { "analyzed after seeding" } else { "fresh: no statistics on the new rows" };
-    println!("database          {backend} ({statistics})");
-    println!("rows issued       {}", args.rows);
-    println!("sheet             {:.1} MB in, {:.1} MB out", sheet_bytes as f64 / 1e6, received as f64 / 1e6);
-    println!("end to end        {elapsed:.2} s");
-    println!("throughput        {:.0} rows/s", args.rows as f64 / elapsed);
-    println!("SQL statements    {statements_used}");
-    let floor_how = if backend == "PostgreSQL" { "COPY" } else { "INSERT … SELECT made by the engine" };
-    println!(
-        "floor             {:.2} s ({floor_how} of the same rows into bare tables): {:.1}× the floor",
-        floor.as_secs_f64(),
-        elapsed / floor.as_secs_f64()
-    );
-    println!(
-        "peak memory       {} (muster and this client, during the request; {} resident before it)",
-        mb(memory_mb("self", "VmHWM:")),
-        mb(resident_before)
-    );
-    if let Some(csv) = csv {
-        print_reading(csv.as_bytes(), &sheet)?;
-    }
-    Ok(())
+    let floor_seconds = super::floor::measure(&conn, args.rows).await?.as_secs_f64();
+    let run = Run { seconds, floor_seconds, peak, resident_before, sheet_bytes: sheet.len(), received_bytes };
+    Ok((run, csv.map(|csv| (csv, sheet))))
 }
 
 /// Reading the rows alone, from the workbook and from the same rows as CSV.

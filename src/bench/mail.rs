@@ -69,7 +69,7 @@ async fn measure(args: &MailArgs, database: &FreshDatabase) -> anyhow::Result<()
     }
     let address = address.expect("one node at least");
 
-    reset_peak_memory();
+    reset_peak_memory("self");
     let resident_before = memory_mb("self", "VmRSS:");
     let started = Instant::now();
     let response = reqwest::Client::new()

@@ -91,10 +91,10 @@ impl FreshDatabase {
     }
 }
 
-/// Linux: resets the process's peak resident set size, so the next reading covers only what
-/// follows (writing 5 to clear_refs).
-fn reset_peak_memory() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+/// Linux: resets the peak resident set size of a process (`self`, or a pid of this user), so
+/// the next reading covers only what follows (writing 5 to clear_refs).
+fn reset_peak_memory(process: &str) {
+    let _ = std::fs::write(format!("/proc/{process}/clear_refs"), "5");
 }
 
 /// A memory figure (`VmHWM:`, `VmRSS:`) of a process (`self`, or a pid) from

@@ -25,7 +25,8 @@ impl Server {
             .arg("serve")
             .env("MUSTER_DATABASE_URL", database_url)
             .env("MUSTER_LISTEN", "127.0.0.1:0")
-            .env("RUST_LOG", "warn")
+            // Its warnings, or what `RUST_LOG` asks for, go to this command's stderr.
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()

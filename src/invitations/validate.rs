@@ -5,13 +5,14 @@
 
 use std::collections::HashMap;
 
-use entity::member;
+use chrono::{DateTime, Utc};
+use entity::{InvitationState, member};
 use futures::{StreamExt, TryStreamExt};
-use sea_orm::{ConnectionTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, QueryFilter, QuerySelect, Select, sea_query::Expr};
 
 use super::rules::{self, Candidate, MemberRef, RowProblem, RowWarning, Rules};
 use crate::{
-    Result,
+    AppError, Result,
     db::in_json_list,
     domain::{Email, EmailError, PublicId},
     sheets::{RawRow, SheetProblem},
@@ -209,7 +210,7 @@ impl<'a> SheetChecks<'a> {
 
 /// The tenant's members whose `column` (public id or email key) is one of `values`: only the
 /// columns the checks use. Two chunks are looked up at a time, on two connections: the
-/// database finds one while muster reads the other's rows.
+/// database finds one while muster reads the other's members.
 async fn members_where(
     db: &impl ConnectionTrait,
     tenant: &Tenant,
@@ -221,19 +222,125 @@ async fn members_where(
     let backend = db.get_database_backend();
     let queries: Vec<_> = values
         .chunks(LOOKUP_CHUNK)
-        .map(|chunk| {
-            tenant
-                .members()
-                .select_only()
-                .columns(MemberRef::COLUMNS)
-                .filter(in_json_list(backend, column, chunk))
-                .into_model::<MemberRef>()
-        })
+        .map(|chunk| lookup(tenant, column, chunk, backend).into_tuple::<Option<String>>())
         .collect();
-    let mut results = futures::stream::iter(queries.into_iter().map(|query| query.all(db))).buffer_unordered(2);
+    let mut results = futures::stream::iter(queries.into_iter().map(|query| query.one(db))).buffer_unordered(2);
     let mut found = Vec::with_capacity(values.len());
-    while let Some(rows) = results.try_next().await? {
-        found.extend(rows);
+    while let Some(members) = results.try_next().await? {
+        found.extend(from_json(members.flatten().as_deref().unwrap_or("[]"))?);
     }
     Ok(found)
+}
+
+/// The tenant's members whose `column` is one of `values`, as one JSON document.
+fn lookup(tenant: &Tenant, column: member::Column, values: &[String], backend: DbBackend) -> Select<member::Entity> {
+    tenant
+        .members()
+        .select_only()
+        .expr(Expr::cust(members_as_json(backend)))
+        .filter(in_json_list(backend, column, values))
+}
+
+/// A chunk's members as one JSON array, `[[id, public id, email, email key, name, state,
+/// expiry], …]`, in one row: a row per member costs muster more than the database's own work
+/// (on SQLite each row is copied value by value and handed from the database's thread to the
+/// request's: measured on SQLite, checking a sheet of 100,000 rows took 0.45–0.54 s instead
+/// of 1.06 s; on PostgreSQL the two are within noise, and one shape serves both).
+fn members_as_json(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "json_agg(json_build_array(id, public_id, email, email_key, name, invitation_state, \
+             invitation_expires_at))::text"
+        }
+        _ => {
+            "json_group_array(json_array(id, public_id, email, email_key, name, invitation_state, \
+             invitation_expires_at))"
+        }
+    }
+}
+
+/// One member as [`members_as_json`] writes it.
+type JsonMember = (i64, String, String, String, Option<String>, String, Option<String>);
+
+fn from_json(text: &str) -> Result<Vec<MemberRef>> {
+    let internal = |err: String| AppError::Internal(anyhow::anyhow!("reading the members looked up: {err}"));
+    let members: Vec<JsonMember> = serde_json::from_str(text).map_err(|err| internal(err.to_string()))?;
+    members
+        .into_iter()
+        .map(|(id, public_id, email, email_key, name, state, expires_at)| {
+            Ok(MemberRef {
+                id,
+                public_id,
+                email,
+                email_key,
+                name,
+                invitation_state: InvitationState::try_from_value(&state).map_err(|err| internal(err.to_string()))?,
+                invitation_expires_at: expires_at
+                    .map(|text| timestamp(&text).ok_or_else(|| internal(format!("`{text}` is not a time"))))
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// A time as the database writes it in JSON: RFC 3339 (PostgreSQL, and what muster stores in
+/// SQLite), or SQLite's own `YYYY-MM-DD HH:MM:SS` with an offset.
+fn timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let parsed = DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_str(text, "%F %T%.f%:z"));
+    parsed.ok().map(|time| time.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{QueryTrait, Statement};
+
+    use super::*;
+
+    /// On SQLite, an organization just imported has no statistics: its members are still
+    /// found by their ids directly, not by walking the organization (migration 10).
+    #[tokio::test]
+    async fn a_sheet_s_members_are_found_by_id_on_a_fresh_sqlite_organization() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("lookup.db").display());
+        let (db, _) = crate::db::connect_migrated(&url, crate::db::Settings::default()).await.unwrap();
+        db.execute_unprepared(
+            "INSERT INTO organizations (id, slug, name, created_at) VALUES (1, 'acme', 'Acme', '2026-12-01T00:00:00Z');
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999)
+             INSERT INTO members (public_id, organization_id, email, email_key, name_key, language, created_at, updated_at)
+             SELECT printf('m%08d', i), 1, 'm' || i || '@x.example', 'm' || i || '@x.example', '', 'en',
+                    '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z' FROM n;",
+        )
+        .await
+        .unwrap();
+        let ids = ["m00000007".to_owned(), "m00012345".to_owned()];
+        let query = lookup(&Tenant::new(1), member::Column::PublicId, &ids, DbBackend::Sqlite).build(DbBackend::Sqlite);
+        let explain = format!("EXPLAIN QUERY PLAN {}", query.sql);
+        let plan = db.query_all_raw(Statement::from_sql_and_values(DbBackend::Sqlite, explain, query.values.unwrap()));
+        let plan: Vec<String> = plan.await.unwrap().iter().map(|row| row.try_get("", "detail").unwrap()).collect();
+        assert!(plan[0].contains("ux_members_org_public_id (organization_id=? AND public_id=?)"), "{plan:?}");
+
+        let found = members_where(&db, &Tenant::new(1), member::Column::PublicId, ids.to_vec()).await.unwrap();
+        let mut found: Vec<&str> = found.iter().map(|member| member.public_id.as_str()).collect();
+        found.sort_unstable();
+        assert_eq!(found, ["m00000007", "m00012345"]);
+        let elsewhere = members_where(&db, &Tenant::new(2), member::Column::PublicId, ids.to_vec()).await.unwrap();
+        assert!(elsewhere.is_empty(), "another organization's lookup finds none of them");
+    }
+
+    #[test]
+    fn members_are_read_back_from_either_database_s_json() {
+        let postgres =
+            r#"[[7,"abcdefghi","Ana@x.example","ana@x.example","Ana","pending","2026-12-08T20:13:25.766302+01:00"]]"#;
+        let [member] = from_json(postgres).unwrap().try_into().unwrap();
+        assert_eq!((member.id, member.name.as_deref()), (7, Some("Ana")));
+        assert_eq!(member.invitation_state, InvitationState::Pending);
+        assert_eq!(member.invitation_expires_at.unwrap().to_rfc3339(), "2026-12-08T19:13:25.766302+00:00");
+        let sqlite = r#"[[8,"bcdefghij","b@x.example","b@x.example",null,"not_invited",null],
+            [9,"cdefghijk","c@x.example","c@x.example",null,"revoked","2026-12-08 20:13:25+00:00"]]"#;
+        let members = from_json(sqlite).unwrap();
+        assert_eq!(members[0].name, None);
+        assert_eq!(members[1].invitation_expires_at.unwrap().to_rfc3339(), "2026-12-08T20:13:25+00:00");
+        assert!(from_json(r#"[[1,"a","b","c",null,"lost",null]]"#).is_err(), "an unknown state is an error");
+        assert!(from_json(r#"[[1,"a","b","c",null,"pending","soon"]]"#).is_err(), "so is a time that is not one");
+    }
 }

@@ -107,3 +107,30 @@ fn mail_preview_prints_what_an_invitee_would_read() {
     std::fs::write(dir.path().join("en.ftl"), "mail-subject = Welcome aboard, from { $org }\n").unwrap();
     assert_eq!(preview(&["--part", "subject"], Some(dir.path())), "Welcome aboard, from Acme Corp");
 }
+
+/// The benchmark of a sheet runs muster as a process of its own (here this binary, measured
+/// against itself), seeds it through the API and prints a line of figures per build.
+#[test]
+fn bench_invitations_measures_a_build_against_another() {
+    let binary = env!("CARGO_BIN_EXE_muster");
+    let postgres = std::env::var("MUSTER_TEST_POSTGRES_URL").ok().filter(|url| !url.is_empty());
+    let mut args = vec!["bench", "invitations", "--rows", "300", "--against", binary];
+    if let Some(server) = &postgres {
+        args.extend(["--postgres", server]);
+    }
+    let output = Command::new(binary).args(&args).env("RUST_LOG", "warn").output().expect("run muster");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("rows issued       300"), "{stdout}");
+    for build in ["this build ", "against "] {
+        let line = stdout.lines().find(|line| line.starts_with(build)).unwrap_or_else(|| panic!("{build}: {stdout}"));
+        let figures: Vec<&str> = line[build.len()..].split_whitespace().collect();
+        // `2.54 s   39309   0.25 s   10.3×   211 MB (53 MB)`: a time, a rate, the floor, the
+        // ratio, and muster's own peak memory, read from its process.
+        assert!(figures[0].parse::<f64>().is_ok_and(|s| s > 0.0) && figures[1] == "s", "{line}");
+        assert!(figures[2].parse::<f64>().is_ok_and(|rate| rate > 0.0) && figures[4] == "s", "{line}");
+        assert!(figures[5].ends_with('×') && figures[7] == "MB", "{line}");
+        assert!(figures[6].parse::<f64>().is_ok_and(|mb| mb > 1.0), "muster's own peak: {line}");
+    }
+    assert!(stdout.contains("this build is "), "{stdout}");
+}
