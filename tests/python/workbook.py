@@ -12,6 +12,7 @@ import json
 import sys
 
 from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 
 
 def fill(template, out, members):
@@ -30,6 +31,11 @@ def cell_of(cell):
     value = cell.value
     if isinstance(value, (datetime.datetime, datetime.date)):
         value = value.isoformat()
+    elif isinstance(value, str):
+        # Text as Excel shows it: a workbook escapes a literal `_xHHHH` as `_x005F_xHHHH`
+        # (OOXML's escapes of characters XML cannot hold), and openpyxl leaves the escape in.
+        # A link whose token holds `_x` and four hex digits reads back escaped otherwise.
+        value = unescape(value)
     return {
         "value": value,
         "type": cell.data_type,
