@@ -16,7 +16,10 @@ use std::{
 
 use crate::{db, sheets::SheetFormat};
 
-use super::{FreshDatabase, api, mb, memory_mb, reset_peak_memory, server::Server};
+use super::{
+    FreshDatabase, api, mb, memory_mb, reset_peak_memory,
+    server::{self, Server},
+};
 
 #[derive(Debug, clap::Args)]
 pub struct InvitationsArgs {
@@ -52,19 +55,14 @@ struct Run {
 }
 
 pub async fn run(args: InvitationsArgs) -> anyhow::Result<()> {
-    let this = std::env::current_exe()?;
-    let mut builds = vec![("this build", this.as_path())];
-    if let Some(other) = &args.against {
-        builds.push(("against", other.as_path()));
-    }
     let (mut runs, mut reading) = (Vec::new(), None);
-    for (label, binary) in &builds {
+    for (label, binary) in server::builds(args.against.as_deref())? {
         let database = FreshDatabase::create(args.postgres.as_deref()).await?;
-        let measured = measure(&args, binary, &database).await;
+        let measured = measure(&args, &binary, &database).await;
         database.remove().await;
         let (run, sheets) = measured?;
         reading = reading.or(sheets);
-        runs.push((*label, run));
+        runs.push((label, run));
     }
     let backend = if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
     let statistics = if args.analyze { "analyzed after seeding" } else { "fresh: the sheet right after the import" };

@@ -21,7 +21,7 @@ use crate::db;
 use super::{
     FreshDatabase,
     api::{self, Api},
-    server::Server,
+    server::{self, Server},
 };
 
 #[derive(Debug, clap::Args)]
@@ -107,15 +107,10 @@ struct Figures {
 }
 
 pub async fn run(args: MembersArgs) -> anyhow::Result<()> {
-    let this = std::env::current_exe()?;
-    let mut builds = vec![("this build", this.as_path())];
-    if let Some(other) = &args.against {
-        builds.push(("against", other.as_path()));
-    }
     let mut results = Vec::new();
-    for (label, binary) in &builds {
+    for (label, binary) in server::builds(args.against.as_deref())? {
         let database = FreshDatabase::create(args.postgres.as_deref()).await?;
-        let measured = measure(&args, binary, &database).await;
+        let measured = measure(&args, &binary, &database).await;
         database.remove().await;
         eprintln!("{label} measured");
         results.push(measured?);

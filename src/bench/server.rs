@@ -3,11 +3,18 @@
 
 use std::{
     io::{BufRead, BufReader},
-    path::Path,
+    path::{Path, PathBuf},
     process::{Child, Command, Stdio},
 };
 
 use anyhow::Context as _;
+
+/// The builds a benchmark measures, each with its label: this binary, then `against` if given.
+pub fn builds(against: Option<&Path>) -> anyhow::Result<Vec<(&'static str, PathBuf)>> {
+    let mut builds = vec![("this build", std::env::current_exe()?)];
+    builds.extend(against.map(|other| ("against", other.to_owned())));
+    Ok(builds)
+}
 
 /// `muster serve`, killed when dropped.
 pub struct Server {
