@@ -60,7 +60,9 @@ pub async fn check(
     let emails: Vec<std::result::Result<Email, EmailError>> =
         raw_rows.iter().map(|row| Email::parse(&row.email)).collect();
     let mut sheet = SheetChecks::load(db, tenant, &raw_rows, &emails, rules).await?;
-    let mut checked = Checked::default();
+    // Sized once: grown row by row, the vector was copied as it doubled, and briefly held
+    // twice over, at the request's peak.
+    let mut checked = Checked { rows: Vec::with_capacity(raw_rows.len()), ..Default::default() };
     for (raw, email) in raw_rows.into_iter().zip(emails) {
         sheet.check_row(raw, email, &mut checked);
     }
