@@ -13,6 +13,7 @@ mod m20261201_000007_member_pages;
 mod m20261201_000008_member_search;
 mod m20261201_000009_mail_outbox;
 mod m20261201_000010_member_lookup;
+mod m20261201_000011_invitation_inserts;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_member_search::Migration),
             Box::new(m20261201_000009_mail_outbox::Migration),
             Box::new(m20261201_000010_member_lookup::Migration),
+            Box::new(m20261201_000011_invitation_inserts::Migration),
         ]
     }
 }

@@ -421,6 +421,37 @@ async fn an_invitation_belongs_to_its_members_organization() {
     assert!(refused.is_err(), "an invitation cannot point at another organization's member");
 }
 
+/// What a foreign key from an invitation to its batch guarantees, on both databases (on
+/// PostgreSQL the triggers of migration 11 keep it, once per statement).
+#[tokio::test]
+async fn an_invitation_names_a_batch_that_exists() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 2).await;
+    let rows = [(f.members[0].as_str(), "person0@example.com", f.roles[0].as_str())];
+    let issued = app.generate(&sheet(&rows), json!({})).await;
+    assert_eq!(issued["issued"], 1, "{issued}");
+    let batch: i64 = app.scalar("SELECT batch_id FROM invitations", "batch_id").await;
+
+    let elsewhere = format!("UPDATE invitations SET batch_id = {}", batch + 1_000);
+    assert!(app.db.execute_unprepared(&elsewhere).await.is_err(), "moved to a batch that does not exist");
+    let insert = format!(
+        "INSERT INTO invitations (public_id, organization_id, member_id, batch_id, email, language, token_hash, \
+         role_ids, status, created_by, created_at, expires_at) \
+         SELECT 'NoBatch01', organization_id, id, {}, email, 'en', '{}', '[]', 'revoked', 'x', created_at, created_at \
+         FROM members WHERE public_id = '{}'",
+        batch + 1_000,
+        "2".repeat(64),
+        f.members[1]
+    );
+    assert!(app.db.execute_unprepared(&insert).await.is_err(), "inserted naming a batch that does not exist");
+    let id_change = format!("UPDATE invitation_batches SET id = {}", batch + 1_000);
+    assert!(app.db.execute_unprepared(&id_change).await.is_err(), "a batch named by invitations keeps its id");
+
+    app.db.execute_unprepared("DELETE FROM invitation_batches").await.unwrap();
+    let left: i64 = app.scalar("SELECT count(*) AS n FROM invitations WHERE batch_id IS NULL", "n").await;
+    assert_eq!(left, 1, "the invitation stays, with no batch");
+}
+
 #[tokio::test]
 async fn a_member_who_accepts_meanwhile_stops_the_sheet() {
     let app = spawn_app().await;
