@@ -19,8 +19,8 @@ fn main() -> std::process::ExitCode {
 /// to the size of each such buffer freed, up to 32 MiB, after which a sheet's large buffers
 /// came from the arenas of whichever threads touched them and stayed there after the
 /// request: measured with `muster bench invitations --rows 100000` (2 cores), muster's own
-/// peak was 205–225 MB on SQLite and 186–188 MB on PostgreSQL, and is 177–180 MB and
-/// 163–164 MB with the threshold fixed, at the same speed. Pages (small allocations) are not
+/// peak was 205–225 MB on SQLite and 182–188 MB on PostgreSQL, and is 175–180 MB and
+/// 163–165 MB with the threshold fixed, at the same speed. Pages (small allocations) are not
 /// affected: `muster bench members` serves the same requests per second either way.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn give_large_buffers_back() {
