@@ -14,6 +14,7 @@ mod m20261201_000008_member_search;
 mod m20261201_000009_mail_outbox;
 mod m20261201_000010_member_lookup;
 mod m20261201_000011_invitation_inserts;
+mod m20261201_000012_member_state_by_language;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_mail_outbox::Migration),
             Box::new(m20261201_000010_member_lookup::Migration),
             Box::new(m20261201_000011_invitation_inserts::Migration),
+            Box::new(m20261201_000012_member_state_by_language::Migration),
         ]
     }
 }

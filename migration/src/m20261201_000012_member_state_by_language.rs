@@ -1,0 +1,34 @@
+//! On SQLite, members by language and invitation state: an index on `(organization_id,
+//! language, invitation_state, id)`. A page filtered by status and language (with or without a
+//! role) and its count then read the index alone, where they read every member of the
+//! language to find their state: measured on 100,000 members, the count of accepted members
+//! in one language holding one role took 15–22 ms, and takes 3–4 ms.
+//!
+//! SQLite only. SQLite rewrites an index only for the rows whose indexed columns change, so
+//! this index costs a sheet only its own entries. On PostgreSQL any index on the state would
+//! make every change of state a non-HOT update, which rewrites an entry in every index of the
+//! members table (see migration 7), so the state stays unindexed there.
+
+use sea_orm_migration::{prelude::*, sea_orm::DatabaseBackend};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() == DatabaseBackend::Sqlite {
+            let sql = "CREATE INDEX ix_members_org_language_state ON members \
+                       (organization_id, language, invitation_state, id)";
+            manager.get_connection().execute_unprepared(sql).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() == DatabaseBackend::Sqlite {
+            manager.get_connection().execute_unprepared("DROP INDEX ix_members_org_language_state").await?;
+        }
+        Ok(())
+    }
+}
