@@ -37,3 +37,16 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// Runs `sql` on `backend` only: for migrations that change one database's schema, where the
+/// other needs nothing (it has no such feature, or no such cost).
+pub(crate) async fn only_on(
+    manager: &SchemaManager<'_>,
+    backend: sea_orm_migration::sea_orm::DatabaseBackend,
+    sql: &str,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() == backend {
+        manager.get_connection().execute_unprepared(sql).await?;
+    }
+    Ok(())
+}

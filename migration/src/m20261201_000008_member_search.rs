@@ -45,16 +45,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Sqlite {
-            manager.get_connection().execute_unprepared(UP).await?;
-        }
-        Ok(())
+        crate::only_on(manager, DatabaseBackend::Sqlite, UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Sqlite {
-            manager.get_connection().execute_unprepared(DOWN).await?;
-        }
-        Ok(())
+        crate::only_on(manager, DatabaseBackend::Sqlite, DOWN).await
     }
 }

@@ -15,17 +15,11 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Sqlite {
-            let sql = "CREATE UNIQUE INDEX ux_members_org_public_id ON members (organization_id, public_id)";
-            manager.get_connection().execute_unprepared(sql).await?;
-        }
-        Ok(())
+        let sql = "CREATE UNIQUE INDEX ux_members_org_public_id ON members (organization_id, public_id)";
+        crate::only_on(manager, DatabaseBackend::Sqlite, sql).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Sqlite {
-            manager.get_connection().execute_unprepared("DROP INDEX ux_members_org_public_id").await?;
-        }
-        Ok(())
+        crate::only_on(manager, DatabaseBackend::Sqlite, "DROP INDEX ux_members_org_public_id").await
     }
 }

@@ -99,16 +99,10 @@ ALTER TABLE invitations ADD CONSTRAINT invitations_token_hash_key UNIQUE (token_
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            manager.get_connection().execute_unprepared(UP).await?;
-        }
-        Ok(())
+        crate::only_on(manager, DatabaseBackend::Postgres, UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            manager.get_connection().execute_unprepared(DOWN).await?;
-        }
-        Ok(())
+        crate::only_on(manager, DatabaseBackend::Postgres, DOWN).await
     }
 }

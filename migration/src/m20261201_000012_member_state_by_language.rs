@@ -17,18 +17,12 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Sqlite {
-            let sql = "CREATE INDEX ix_members_org_language_state ON members \
-                       (organization_id, language, invitation_state, id)";
-            manager.get_connection().execute_unprepared(sql).await?;
-        }
-        Ok(())
+        let sql =
+            "CREATE INDEX ix_members_org_language_state ON members (organization_id, language, invitation_state, id)";
+        crate::only_on(manager, DatabaseBackend::Sqlite, sql).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DatabaseBackend::Sqlite {
-            manager.get_connection().execute_unprepared("DROP INDEX ix_members_org_language_state").await?;
-        }
-        Ok(())
+        crate::only_on(manager, DatabaseBackend::Sqlite, "DROP INDEX ix_members_org_language_state").await
     }
 }
