@@ -1,8 +1,8 @@
 //! On SQLite, members by language and invitation state: an index on `(organization_id,
-//! language, invitation_state, id)`. A page filtered by status and language (with or without a
-//! role) and its count then read the index alone, where they read every member of the
-//! language to find their state: measured on 100,000 members, the count of accepted members
-//! in one language holding one role took 15–22 ms, and takes 3–4 ms.
+//! language, invitation_state, id)`. A count by status and language (with or without a role)
+//! then reads the index alone, and the page finds its members through it, where both read every
+//! member of the language to learn their state: measured on 100,000 members, the count of
+//! accepted members in one language holding one role took 15–22 ms, and takes 3–4 ms.
 //!
 //! SQLite only. SQLite rewrites an index only for the rows whose indexed columns change, so
 //! this index costs a sheet only its own entries. On PostgreSQL any index on the state would
