@@ -336,6 +336,43 @@ mod tests {
     }
 }
 
+/// What the query-plan tests start from.
+#[cfg(test)]
+pub(crate) mod testing {
+    use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+    /// A migrated SQLite file in a directory of its own (kept as long as the `TempDir`),
+    /// holding organization 1 with `members` members as one just imported, with no statistics:
+    /// `m00000000`, `m00000001`… with the languages en, fr, de and es in turn, the first fifth
+    /// accepted and the rest not invited.
+    pub(crate) async fn imported_organization(members: u32) -> (tempfile::TempDir, DatabaseConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("imported.db").display());
+        let (db, _) = super::connect_migrated(&url, super::Settings::default()).await.unwrap();
+        let insert = format!(
+            "INSERT INTO organizations (id, slug, name, created_at) VALUES (1, 'acme', 'Acme', '2026-12-01T00:00:00Z');
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last})
+             INSERT INTO members (public_id, organization_id, email, email_key, name_key, language, invitation_state,
+                                  created_at, updated_at)
+             SELECT printf('m%08d', i), 1, 'm' || i || '@x.example', 'm' || i || '@x.example', '',
+                    CASE i % 4 WHEN 0 THEN 'en' WHEN 1 THEN 'fr' WHEN 2 THEN 'de' ELSE 'es' END,
+                    CASE WHEN i < {accepted} THEN 'accepted' ELSE 'not_invited' END,
+                    '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z' FROM n;",
+            last = members - 1,
+            accepted = members / 5,
+        );
+        db.execute_unprepared(&insert).await.unwrap();
+        (dir, db)
+    }
+
+    /// What SQLite's planner does with `statement`: the detail of each step, in order.
+    pub(crate) async fn query_plan(db: &DatabaseConnection, statement: &Statement) -> Vec<String> {
+        let explain = Statement { sql: format!("EXPLAIN QUERY PLAN {}", statement.sql), ..statement.clone() };
+        let plan = db.query_all_raw(explain).await.unwrap();
+        plan.iter().map(|row| row.try_get("", "detail").unwrap()).collect()
+    }
+}
+
 #[cfg(test)]
 mod trouble_tests {
     use std::sync::Arc;

@@ -294,7 +294,7 @@ fn timestamp(text: &str) -> Option<DateTime<Utc>> {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{QueryTrait, Statement};
+    use sea_orm::QueryTrait;
 
     use super::*;
 
@@ -302,23 +302,10 @@ mod tests {
     /// found by their ids directly, not by walking the organization (migration 10).
     #[tokio::test]
     async fn a_sheet_s_members_are_found_by_id_on_a_fresh_sqlite_organization() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("lookup.db").display());
-        let (db, _) = crate::db::connect_migrated(&url, crate::db::Settings::default()).await.unwrap();
-        db.execute_unprepared(
-            "INSERT INTO organizations (id, slug, name, created_at) VALUES (1, 'acme', 'Acme', '2026-12-01T00:00:00Z');
-             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999)
-             INSERT INTO members (public_id, organization_id, email, email_key, name_key, language, created_at, updated_at)
-             SELECT printf('m%08d', i), 1, 'm' || i || '@x.example', 'm' || i || '@x.example', '', 'en',
-                    '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z' FROM n;",
-        )
-        .await
-        .unwrap();
+        let (_dir, db) = crate::db::testing::imported_organization(20_000).await;
         let ids = ["m00000007".to_owned(), "m00012345".to_owned()];
         let query = lookup(&Tenant::new(1), member::Column::PublicId, &ids, DbBackend::Sqlite).build(DbBackend::Sqlite);
-        let explain = format!("EXPLAIN QUERY PLAN {}", query.sql);
-        let plan = db.query_all_raw(Statement::from_sql_and_values(DbBackend::Sqlite, explain, query.values.unwrap()));
-        let plan: Vec<String> = plan.await.unwrap().iter().map(|row| row.try_get("", "detail").unwrap()).collect();
+        let plan = crate::db::testing::query_plan(&db, &query).await;
         assert!(plan[0].contains("ux_members_org_public_id (organization_id=? AND public_id=?)"), "{plan:?}");
 
         let found = members_where(&db, &Tenant::new(1), member::Column::PublicId, ids.to_vec()).await.unwrap();

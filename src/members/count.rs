@@ -162,30 +162,14 @@ mod tests {
     /// an organization just imported (no statistics).
     #[tokio::test]
     async fn sqlite_counts_status_and_language_from_an_index_alone() {
-        use sea_orm::{ConnectionTrait, Statement};
+        use sea_orm::ConnectionTrait;
 
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("count.db").display());
-        let (db, _) = crate::db::connect_migrated(&url, crate::db::Settings::default()).await.unwrap();
-        db.execute_unprepared(
-            "INSERT INTO organizations (id, slug, name, created_at) VALUES (1, 'acme', 'Acme', '2026-12-01T00:00:00Z');
-             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999)
-             INSERT INTO members (public_id, organization_id, email, email_key, name_key, language, invitation_state,
-                                  created_at, updated_at)
-             SELECT printf('m%08d', i), 1, 'm' || i || '@x.example', 'm' || i || '@x.example', '',
-                    CASE i % 4 WHEN 0 THEN 'en' WHEN 1 THEN 'fr' WHEN 2 THEN 'de' ELSE 'es' END,
-                    CASE WHEN i < 4000 THEN 'accepted' ELSE 'not_invited' END,
-                    '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z' FROM n;",
-        )
-        .await
-        .unwrap();
+        let (_dir, db) = crate::db::testing::imported_organization(20_000).await;
         let filter = MemberFilter::parse(vec![InvitationStatus::Accepted], &[], &["de".into()], None).unwrap();
         let count =
             Query::select().expr(count_expr(&filter, &Tenant::new(1), Utc::now(), DbBackend::Sqlite)).to_owned();
         let query = DbBackend::Sqlite.build(&count);
-        let explain = format!("EXPLAIN QUERY PLAN {}", query.sql);
-        let plan = db.query_all_raw(Statement { sql: explain, ..query.clone() });
-        let plan: Vec<String> = plan.await.unwrap().iter().map(|row| row.try_get("", "detail").unwrap()).collect();
+        let plan = crate::db::testing::query_plan(&db, &query).await;
         let through_index =
             "COVERING INDEX ix_members_org_language_state (organization_id=? AND language=? AND invitation_state=?)";
         assert!(plan.iter().any(|step| step.contains(through_index)), "{plan:?}");
