@@ -15,6 +15,7 @@ mod m20261201_000009_mail_outbox;
 mod m20261201_000010_member_lookup;
 mod m20261201_000011_invitation_inserts;
 mod m20261201_000012_member_state_by_language;
+mod m20261206_000013_invitation_members;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_member_lookup::Migration),
             Box::new(m20261201_000011_invitation_inserts::Migration),
             Box::new(m20261201_000012_member_state_by_language::Migration),
+            Box::new(m20261206_000013_invitation_members::Migration),
         ]
     }
 }

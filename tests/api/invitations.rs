@@ -452,6 +452,39 @@ async fn an_invitation_names_a_batch_that_exists() {
     assert_eq!(left, 1, "the invitation stays, with no batch");
 }
 
+/// What a foreign key from an invitation to its member guarantees, on both databases (on
+/// PostgreSQL the triggers of migration 13 keep it, once per statement).
+#[tokio::test]
+async fn an_invitation_names_a_member_that_exists() {
+    let app = spawn_app().await;
+    let f = fixture(&app, 2).await;
+    let rows = [
+        (f.members[0].as_str(), "person0@example.com", f.roles[0].as_str()),
+        (&f.members[1], "person1@example.com", &f.roles[0]),
+    ];
+    let issued = app.generate(&sheet(&rows), json!({})).await;
+    assert_eq!(issued["issued"], 2, "{issued}");
+    let member: i64 = app.scalar("SELECT max(member_id) AS id FROM invitations", "id").await;
+
+    let elsewhere = format!("UPDATE invitations SET member_id = {} WHERE member_id = {member}", member + 1_000);
+    assert!(app.db.execute_unprepared(&elsewhere).await.is_err(), "moved to a member that does not exist");
+    let insert = format!(
+        "INSERT INTO invitations (public_id, organization_id, member_id, email, language, token_hash, role_ids, \
+         status, created_by, created_at, expires_at) \
+         SELECT 'NoMember1', organization_id, id + 1000, email, 'en', '{}', '[]', 'revoked', 'x', created_at, \
+         created_at FROM members WHERE id = {member}",
+        "3".repeat(64),
+    );
+    assert!(app.db.execute_unprepared(&insert).await.is_err(), "inserted naming a member that does not exist");
+    let id_change = format!("UPDATE members SET id = {} WHERE id = {member}", member + 1_000);
+    assert!(app.db.execute_unprepared(&id_change).await.is_err(), "an invited member keeps its id");
+
+    app.ok("mutation($id: ID!) { deleteMember(id: $id) }", json!({ "id": f.members[0] })).await;
+    let data = app.ok("{ invitations { totalCount nodes { email } } }", json!({})).await;
+    assert_eq!(data["invitations"]["totalCount"], 1, "the deleted member's invitation went with them: {data}");
+    assert_eq!(data["invitations"]["nodes"][0]["email"], "person1@example.com");
+}
+
 #[tokio::test]
 async fn a_member_who_accepts_meanwhile_stops_the_sheet() {
     let app = spawn_app().await;
