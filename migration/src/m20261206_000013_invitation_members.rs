@@ -5,7 +5,7 @@
 //! same lookups and locks in one plan. Measured in `psql` on 100,000 members (2 cores,
 //! PostgreSQL 15, vacuumed between runs), the members marked and then 100,000 invitations
 //! inserted in one transaction, as muster does: the insert took 1.39–1.44 s with the key,
-//! 1.11 s with the check below, 0.97–0.99 s with no check at all.
+//! 1.08–1.17 s with the check below, 0.97–0.99 s with no check at all.
 //!
 //! The triggers keep what the key guaranteed, as migration 11 did for batches:
 //! - an invitation names a member of its own organization (`(organization_id, member_id)`),
