@@ -16,7 +16,7 @@ use crate::{
     graphql,
     http::{self, HttpState},
     identity::{Authenticator, admin_jwt::AdminIssuer, fetch::Fetcher, sso},
-    invitations::LinkSettings,
+    invitations::{EarlyIssuing, LinkSettings},
     mail::{MailSettings, Outbox, worker::Worker},
     secrets::{self, SecretBox},
     state::AppState,
@@ -135,6 +135,7 @@ fn assemble(
 ) -> anyhow::Result<AppState> {
     let languages = Arc::new(config.supported_languages()?);
     let links = Arc::new(LinkSettings::new(&config.public_url, config.invite_ttl_days));
+    let early_issuing = EarlyIssuing::new(config.database_max_connections);
     let oidc = Arc::new(Fetcher::new(config.sso_allow_loopback));
     let admin_issuer = AdminIssuer::configure(
         oidc.clone(),
@@ -160,6 +161,7 @@ fn assemble(
         config: Arc::new(config),
         languages,
         links,
+        early_issuing,
         authenticator,
         oidc,
         secrets,

@@ -16,11 +16,14 @@
 //!    separator, or whatever workbook it saved ([`sheets::workbook`]); cells become [`domain`]
 //!    types ([`domain::Email`], [`domain::Language`]).
 //! 4. [`invitations::validate`] looks the rows' members and roles up in a few bulk statements
-//!    (through [`tenant::Tenant`]) and runs each row through [`invitations::rules`]; the SSO
-//!    domains come from [`identity::sso`]. Every problem carries its line, column and code.
-//! 5. [`invitations::issue`] writes the batch in one transaction: old links revoked, members
-//!    moved to pending by [`members::state::move_state`], invitations inserted (tables in the
-//!    `entity` crate, schema in the `migration` crate); [`audit`] records who did it.
+//!    per 10,000 rows (through [`tenant::Tenant`]) and runs each row through
+//!    [`invitations::rules`]; the SSO domains come from [`identity::sso`]. Every problem carries
+//!    its line, column and code.
+//! 5. [`invitations::issue`] writes the batch in one transaction, fed each 10,000 rows that
+//!    pass while the next are checked, and committed only if every row passed (or bad ones are
+//!    skipped): old links revoked, members moved to pending by
+//!    [`members::state::move_state`], invitations inserted (tables in the `entity` crate, schema
+//!    in the `migration` crate); [`audit`] records who did it.
 //! 6. The links sheet goes back through [`sheets::CsvOut`]; a failure is one [`error::AppError`]
 //!    with a stable code.
 //!

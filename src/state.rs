@@ -14,7 +14,7 @@ use crate::{
     db::Availability,
     domain::SupportedLanguages,
     identity::{Authenticator, fetch::Fetcher},
-    invitations::LinkSettings,
+    invitations::{EarlyIssuing, LinkSettings},
     mail::{MailSettings, Outbox},
     secrets::SecretBox,
 };
@@ -27,6 +27,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub languages: Arc<SupportedLanguages>,
     pub links: Arc<LinkSettings>,
+    /// Sheets issuing while their rows are still checked hold a connection each: bounded by
+    /// the pool's size.
+    pub early_issuing: EarlyIssuing,
     pub authenticator: Arc<Authenticator>,
     /// The one client for identity providers (discovery, keys, code exchange).
     pub oidc: Arc<Fetcher>,

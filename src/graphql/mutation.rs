@@ -216,8 +216,17 @@ impl Mutation {
             send: input.send,
         };
         let outbox = state.outbox.as_deref();
-        let report =
-            sheet::generate_links(ctx.db(), caller, &state.links, &state.languages, outbox, request, ctx.now()).await?;
+        let report = sheet::generate_links(
+            ctx.db(),
+            &state.early_issuing,
+            caller,
+            &state.links,
+            &state.languages,
+            outbox,
+            request,
+            ctx.now(),
+        )
+        .await?;
         Ok(GenerateInvitationLinksPayload(report))
     }
 

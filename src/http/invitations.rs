@@ -98,8 +98,17 @@ pub async fn links(
     };
     let app = &state.app;
     let outbox = app.outbox.as_deref();
-    let mut report =
-        sheet::generate_links(&app.db, &caller, &app.links, &app.languages, outbox, request, app.now()).await?;
+    let mut report = sheet::generate_links(
+        &app.db,
+        &app.early_issuing,
+        &caller,
+        &app.links,
+        &app.languages,
+        outbox,
+        request,
+        app.now(),
+    )
+    .await?;
     let issued = report.csv.take();
     let body = match (issued, params.format) {
         (Some(csv), SheetFormat::Csv) => Some(csv_response(csv, "invitation-links.csv")),

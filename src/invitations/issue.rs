@@ -2,17 +2,15 @@
 //! and nothing left behind when any of it fails. Issuing to a member revokes the link they
 //! held, so a member has at most one pending invitation (the database enforces it too).
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
-};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::{InvitationState, RoleIds, invitation, invitation_batch};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Set,
-    Statement, Value, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, Set, Statement, Value, sea_query::Expr,
 };
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::rules::Candidate;
 use crate::{
@@ -26,7 +24,7 @@ use crate::{
 
 /// Rows per bulk statement. Rows travel as one JSON parameter, so this bounds the size of
 /// a statement's document (about 2 MB), not a count of bound parameters.
-const CHUNK: usize = 10_000;
+pub const CHUNK: usize = 10_000;
 /// When members were invited, accepted or deleted by another request between the checks and
 /// the issuing.
 const CHANGED_MEANWHILE: &str = "another request invited, accepted or removed one of these members meanwhile; \
@@ -89,52 +87,11 @@ impl LinkSecret {
 }
 
 /// Makes `count` link secrets, on a blocking thread (random bytes and SHA-256 for many rows
-/// are CPU work).
+/// are CPU work: 0.4 s per 100,000).
 pub async fn secrets(count: usize) -> Result<Vec<LinkSecret>> {
-    SecretsInAdvance::start(count).take(count).await
-}
-
-/// Secrets made in the background while a sheet is checked, on the other core (0.4 s of CPU
-/// per 100,000 rows, off the request's critical path). Dropped unused (the sheet had errors),
-/// it stops making them.
-pub struct SecretsInAdvance {
-    stop: Arc<AtomicBool>,
-    task: tokio::task::JoinHandle<Vec<LinkSecret>>,
-}
-
-impl SecretsInAdvance {
-    /// Starts making up to `count` secrets.
-    pub fn start(count: usize) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = stop.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            let mut secrets = Vec::with_capacity(count);
-            for _ in 0..count {
-                if secrets.len() % 1_024 == 0 && stopped.load(Ordering::Relaxed) {
-                    break;
-                }
-                secrets.push(LinkSecret::generate());
-            }
-            secrets
-        });
-        Self { stop, task }
-    }
-
-    /// The first `count` secrets (no more than were asked for at the start).
-    pub async fn take(mut self, count: usize) -> Result<Vec<LinkSecret>> {
-        let mut secrets = (&mut self.task).await.map_err(|err| AppError::Internal(err.into()))?;
-        if secrets.len() < count {
-            return Err(AppError::Internal(anyhow::anyhow!("fewer secrets made than links to issue")));
-        }
-        secrets.truncate(count);
-        Ok(secrets)
-    }
-}
-
-impl Drop for SecretsInAdvance {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
+    tokio::task::spawn_blocking(move || (0..count).map(|_| LinkSecret::generate()).collect())
+        .await
+        .map_err(|err| AppError::Internal(err.into()))
 }
 
 /// Issues an invitation to each candidate (each a different member), in one transaction, with
@@ -158,14 +115,7 @@ pub async fn issue(
     for attempt in 0.. {
         match issue_once(db, tenant, candidates, request, token_hashes).await {
             Err(AppError::Database(err)) if is_public_id_collision(&err) && attempt < 3 => continue,
-            Err(AppError::Database(err)) if is_second_pending_invitation(&err) => {
-                return Err(AppError::Conflict(CHANGED_MEANWHILE.into()));
-            }
-            Ok(issued) => {
-                metrics::counter!("muster_invitations_issued_total").increment(issued.1.len() as u64);
-                return Ok(issued);
-            }
-            other => return other,
+            other => return other.map_err(changed_meanwhile),
         }
     }
     unreachable!("the loop returns")
@@ -178,59 +128,124 @@ async fn issue_once(
     request: &IssueRequest,
     token_hashes: &[String],
 ) -> Result<(Option<invitation_batch::Model>, Vec<String>)> {
-    let now = request.issued_at;
-    let txn = crate::db::begin_write(db).await?;
-    crate::db::long_statements(&txn).await?;
-    // Only members who held a pending link when checked can hold one now: a member's state
-    // follows their latest invitation. One invited meanwhile by another request makes the
-    // insert below fail on the one-pending-per-member index, and nothing is issued.
-    let holding: Vec<i64> = candidates.iter().filter(|c| c.held_pending).map(|c| c.member_id).collect();
-    for chunk in holding.chunks(CHUNK) {
-        revoke_pending_of(&txn, tenant, chunk, now).await?;
+    let mut issuing = Issuing::begin(db, *tenant, request).await?;
+    let mut public_ids = Vec::with_capacity(candidates.len());
+    for (index, (chunk, hashes)) in candidates.chunks(CHUNK).zip(token_hashes.chunks(CHUNK)).enumerate() {
+        let sealed = request.sealed_links.as_ref().map(|sealed| &sealed[index * CHUNK..index * CHUNK + chunk.len()]);
+        public_ids.extend(issuing.add(chunk, hashes, sealed).await?);
     }
-    let batch = match &request.batch {
-        Some(info) => Some(insert_batch(&txn, tenant, request, info, candidates.len()).await?),
-        None => None,
-    };
-    // Members are marked before their invitations are inserted: the check that each
-    // invitation names a member (a foreign key; on PostgreSQL the triggers of migration 13)
-    // then finds its member already locked by this transaction, where the other order writes
-    // a lock on every member row and then updates it (measured on PostgreSQL, 10,000 rows:
-    // 510 ms instead of 560). A member who accepted (or was deleted) since the checks is not
-    // moved, and then nothing is issued.
-    let member_ids: Vec<i64> = candidates.iter().map(|c| c.member_id).collect();
-    let invited = Move::Invited { expires_at: request.expires_at };
-    for chunk in member_ids.chunks(CHUNK) {
-        if move_state(&txn, chunk, invited, now).await? != chunk.len() as u64 {
-            return Err(AppError::Conflict(CHANGED_MEANWHILE.into()));
-        }
-    }
-    let public_ids: Vec<String> = candidates.iter().map(|_| PublicId::generate().into_inner()).collect();
-    let rows = Rows { tenant, batch_id: batch.as_ref().map(|b| b.id), request };
-    for (index, ((chunk, ids), hashes)) in
-        candidates.chunks(CHUNK).zip(public_ids.chunks(CHUNK)).zip(token_hashes.chunks(CHUNK)).enumerate()
-    {
-        rows.insert(&txn, chunk, ids, hashes).await?;
-        if let Some(sealed) = &request.sealed_links {
-            let sealed = &sealed[index * CHUNK..index * CHUNK + chunk.len()];
-            let messages: Vec<(&str, &str)> =
-                hashes.iter().map(String::as_str).zip(sealed.iter().map(String::as_str)).collect();
-            if outbox::queue(&txn, tenant.organization_id(), &messages, now).await? != chunk.len() as u64 {
-                return Err(AppError::Internal(anyhow::anyhow!("a message was not queued with its invitation")));
-            }
-        }
-    }
-    txn.commit().await?;
+    let batch = issuing.commit(request).await?;
     Ok((batch, public_ids))
 }
 
-/// The record of a sheet upload.
+/// A second pending invitation for a member is another request's doing: the members changed
+/// between the checks and the issuing.
+fn changed_meanwhile(err: AppError) -> AppError {
+    match err {
+        AppError::Database(err) if is_second_pending_invitation(&err) => AppError::Conflict(CHANGED_MEANWHILE.into()),
+        other => other,
+    }
+}
+
+/// One issuing under way: its transaction takes the invitations a chunk at a time, and nothing
+/// of it is seen unless it commits (dropped, it rolls back).
+struct Issuing {
+    txn: DatabaseTransaction,
+    tenant: Tenant,
+    batch: Option<invitation_batch::Model>,
+    issued_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    created_by: String,
+    issued: usize,
+}
+
+impl Issuing {
+    /// Opens the transaction, with the sheet's batch record when there is one (its counts are
+    /// written at the commit, when they are known).
+    async fn begin(db: &DatabaseConnection, tenant: Tenant, request: &IssueRequest) -> Result<Self> {
+        let txn = crate::db::begin_write(db).await?;
+        crate::db::long_statements(&txn).await?;
+        let batch = match &request.batch {
+            Some(info) => Some(insert_batch(&txn, &tenant, request, info).await?),
+            None => None,
+        };
+        Ok(Self {
+            txn,
+            tenant,
+            batch,
+            issued_at: request.issued_at,
+            expires_at: request.expires_at,
+            created_by: request.created_by.clone(),
+            issued: 0,
+        })
+    }
+
+    /// Issues to the next candidates (at most [`CHUNK`]): answers their invitations' public ids.
+    async fn add(
+        &mut self,
+        candidates: &[Candidate],
+        hashes: &[String],
+        sealed: Option<&[String]>,
+    ) -> Result<Vec<String>> {
+        if hashes.len() != candidates.len() || sealed.is_some_and(|sealed| sealed.len() != candidates.len()) {
+            return Err(AppError::Internal(anyhow::anyhow!("one token hash (and sealed link) per invitation")));
+        }
+        let (txn, now) = (&self.txn, self.issued_at);
+        // Only members who held a pending link when checked can hold one now: a member's state
+        // follows their latest invitation. One invited meanwhile by another request makes the
+        // insert below fail on the one-pending-per-member index, and nothing is issued.
+        let holding: Vec<i64> = candidates.iter().filter(|c| c.held_pending).map(|c| c.member_id).collect();
+        if !holding.is_empty() {
+            revoke_pending_of(txn, &self.tenant, &holding, now).await?;
+        }
+        // Members are marked before their invitations are inserted: the check that each
+        // invitation names a member (a foreign key; on PostgreSQL the triggers of migration 13)
+        // then finds its member already locked by this transaction, where the other order writes
+        // a lock on every member row and then updates it (measured on PostgreSQL, 10,000 rows:
+        // 510 ms instead of 560). A member who accepted (or was deleted) since the checks is not
+        // moved, and then nothing is issued.
+        let member_ids: Vec<i64> = candidates.iter().map(|c| c.member_id).collect();
+        let invited = Move::Invited { expires_at: self.expires_at };
+        if move_state(txn, &member_ids, invited, now).await? != candidates.len() as u64 {
+            return Err(AppError::Conflict(CHANGED_MEANWHILE.into()));
+        }
+        let public_ids: Vec<String> = candidates.iter().map(|_| PublicId::generate().into_inner()).collect();
+        self.insert(candidates, &public_ids, hashes).await?;
+        if let Some(sealed) = sealed {
+            let messages: Vec<(&str, &str)> =
+                hashes.iter().map(String::as_str).zip(sealed.iter().map(String::as_str)).collect();
+            if outbox::queue(txn, self.tenant.organization_id(), &messages, now).await? != candidates.len() as u64 {
+                return Err(AppError::Internal(anyhow::anyhow!("a message was not queued with its invitation")));
+            }
+        }
+        self.issued += candidates.len();
+        Ok(public_ids)
+    }
+
+    /// Writes the batch's counts and commits: answers the batch record.
+    async fn commit(mut self, request: &IssueRequest) -> Result<Option<invitation_batch::Model>> {
+        if let (Some(batch), Some(info)) = (self.batch.as_mut(), &request.batch) {
+            batch.issued_count = self.issued as i32;
+            batch.skipped_count = info.skipped_count as i32;
+            invitation_batch::Entity::update_many()
+                .col_expr(invitation_batch::Column::IssuedCount, Expr::value(batch.issued_count))
+                .col_expr(invitation_batch::Column::SkippedCount, Expr::value(batch.skipped_count))
+                .filter(invitation_batch::Column::Id.eq(batch.id))
+                .exec(&self.txn)
+                .await?;
+        }
+        self.txn.commit().await?;
+        metrics::counter!("muster_invitations_issued_total").increment(self.issued as u64);
+        Ok(self.batch)
+    }
+}
+
+/// The record of a sheet upload; its counts are written when the issuing commits.
 async fn insert_batch(
     db: &impl ConnectionTrait,
     tenant: &Tenant,
     request: &IssueRequest,
     info: &BatchInfo,
-    issued: usize,
 ) -> Result<invitation_batch::Model> {
     Ok(invitation_batch::ActiveModel {
         public_id: Set(PublicId::generate().into_inner()),
@@ -238,8 +253,8 @@ async fn insert_batch(
         created_by: Set(request.created_by.clone()),
         file_name: Set(info.file_name.clone()),
         row_count: Set(info.row_count as i32),
-        issued_count: Set(issued as i32),
-        skipped_count: Set(info.skipped_count as i32),
+        issued_count: Set(0),
+        skipped_count: Set(0),
         created_at: Set(request.issued_at),
         ..Default::default()
     }
@@ -247,23 +262,161 @@ async fn insert_batch(
     .await?)
 }
 
-/// What every invitation row of one issuing shares.
-struct Rows<'a> {
-    tenant: &'a Tenant,
-    batch_id: Option<i64>,
-    request: &'a IssueRequest,
+/// The invitations of a sheet, issued while its rows are still being checked: the checks hand
+/// over each chunk of rows that can be issued, and a task of its own inserts it into the
+/// issuing's open transaction. The database's work for one chunk (about 0.25 s per 10,000 rows
+/// on PostgreSQL) then overlaps with muster looking up and checking the next, on the other
+/// core. Nothing is seen until [`Issuer::commit`]; dropped without it (a row had an error, or
+/// the request went away), the transaction rolls back.
+pub struct Issuer {
+    feed: mpsc::Sender<Feed>,
+    task: tokio::task::JoinHandle<Result<Option<Issued>>>,
 }
 
-impl Rows<'_> {
+/// A chunk of invitations to issue: each candidate with its link's token hash and, when muster
+/// sends the invitations, its sealed link.
+pub struct IssueChunk {
+    pub candidates: Vec<Candidate>,
+    pub token_hashes: Vec<String>,
+    pub sealed_links: Option<Vec<String>>,
+}
+
+/// What an issuing committed: the batch record and how many invitations it holds.
+pub struct Issued {
+    pub batch: Option<invitation_batch::Model>,
+    pub count: usize,
+}
+
+enum Feed {
+    Chunk(IssueChunk),
+    Commit { skipped: usize },
+}
+
+/// How many sheets may issue while they are still being checked. Such a sheet's transaction
+/// holds a connection while its checks take others from the same pool: were every connection
+/// held by one, their checks would wait on each other until the pool gave up. So it is at most
+/// one fewer than the pool's connections (none with a single one); a sheet that finds none
+/// free issues once its checks are done.
+#[derive(Debug, Clone)]
+pub struct EarlyIssuing(Arc<Semaphore>);
+
+impl EarlyIssuing {
+    pub fn new(max_connections: u32) -> Self {
+        Self(Arc::new(Semaphore::new(max_connections.saturating_sub(1) as usize)))
+    }
+
+    /// A place for one sheet, when one is free.
+    pub fn try_place(&self) -> Option<OwnedSemaphorePermit> {
+        self.0.clone().try_acquire_owned().ok()
+    }
+}
+
+impl Issuer {
+    /// Starts the task; its transaction opens with the first chunk. `place`, when given, is
+    /// held until the task ends.
+    pub fn start(
+        db: DatabaseConnection,
+        tenant: Tenant,
+        request: IssueRequest,
+        place: Option<OwnedSemaphorePermit>,
+    ) -> Self {
+        // One chunk waits while another is inserted: the checks stay at most a chunk ahead.
+        let (feed, chunks) = mpsc::channel(1);
+        let task = tokio::spawn(async move {
+            let issued = issue_as_fed(db, tenant, request, chunks).await;
+            drop(place);
+            issued
+        });
+        Self { feed, task }
+    }
+
+    /// Hands over a chunk. `false` when the issuing already failed: [`Issuer::commit`] says why.
+    pub async fn send(&self, chunk: IssueChunk) -> bool {
+        self.feed.send(Feed::Chunk(chunk)).await.is_ok()
+    }
+
+    /// Commits what was handed over, recording `skipped` rows on the batch.
+    pub async fn commit(self, skipped: usize) -> Result<Issued> {
+        // A failed send means the task ended; its result says why.
+        let _ = self.feed.send(Feed::Commit { skipped }).await;
+        drop(self.feed);
+        let issued = self.task.await.map_err(|err| AppError::Internal(err.into()))??;
+        issued.ok_or_else(|| AppError::Internal(anyhow::anyhow!("the issuing ended before its commit")))
+    }
+}
+
+/// The issuer's task. Every chunk is also kept: after a public-id collision (about one in
+/// 10^16 per id) the transaction is rolled back and, once all chunks are in, the whole
+/// issuing runs again through [`issue`], which retries.
+async fn issue_as_fed(
+    db: DatabaseConnection,
+    tenant: Tenant,
+    mut request: IssueRequest,
+    mut feed: mpsc::Receiver<Feed>,
+) -> Result<Option<Issued>> {
+    let mut issuing: Option<Issuing> = None;
+    let mut collided = false;
+    let mut kept: Vec<IssueChunk> = Vec::new();
+    while let Some(item) = feed.recv().await {
+        match item {
+            Feed::Chunk(chunk) => {
+                if !collided {
+                    let added = match issuing.as_mut() {
+                        Some(open) => {
+                            open.add(&chunk.candidates, &chunk.token_hashes, chunk.sealed_links.as_deref()).await
+                        }
+                        None => match Issuing::begin(&db, tenant, &request).await {
+                            Ok(open) => {
+                                let open = issuing.insert(open);
+                                open.add(&chunk.candidates, &chunk.token_hashes, chunk.sealed_links.as_deref()).await
+                            }
+                            Err(err) => Err(err),
+                        },
+                    };
+                    match added {
+                        Err(AppError::Database(err)) if is_public_id_collision(&err) => {
+                            issuing = None;
+                            collided = true;
+                        }
+                        Err(err) => return Err(changed_meanwhile(err)),
+                        Ok(_) => {}
+                    }
+                }
+                kept.push(chunk);
+            }
+            Feed::Commit { skipped } => {
+                if let Some(info) = request.batch.as_mut() {
+                    info.skipped_count = skipped;
+                }
+                if let Some(open) = issuing.take() {
+                    let count = open.issued;
+                    let batch = open.commit(&request).await.map_err(changed_meanwhile)?;
+                    return Ok(Some(Issued { batch, count }));
+                }
+                let mut candidates = Vec::new();
+                let mut hashes = Vec::new();
+                let mut sealed: Option<Vec<String>> = None;
+                for chunk in kept {
+                    candidates.extend(chunk.candidates);
+                    hashes.extend(chunk.token_hashes);
+                    if let Some(links) = chunk.sealed_links {
+                        sealed.get_or_insert_with(Vec::new).extend(links);
+                    }
+                }
+                request.sealed_links = sealed;
+                let (batch, public_ids) = issue(&db, &tenant, &candidates, &request, &hashes).await?;
+                return Ok(Some(Issued { batch, count: public_ids.len() }));
+            }
+        }
+    }
+    // Closed without a commit: `issuing`, if open, rolls back as it drops.
+    Ok(None)
+}
+
+impl Issuing {
     /// Inserts a chunk of invitations as one JSON document:
     /// `[public id, member, email, language, token hash, roles]` per row.
-    async fn insert(
-        &self,
-        db: &impl ConnectionTrait,
-        candidates: &[Candidate],
-        public_ids: &[String],
-        hashes: &[String],
-    ) -> Result<()> {
+    async fn insert(&self, candidates: &[Candidate], public_ids: &[String], hashes: &[String]) -> Result<()> {
         let rows: Vec<(&str, i64, &str, &str, &str, String)> = candidates
             .iter()
             .zip(public_ids)
@@ -283,15 +436,15 @@ impl Rows<'_> {
         let rows = serde_json::to_string(&rows).map_err(|err| AppError::Internal(err.into()))?;
         let values: [Value; 7] = [
             self.tenant.organization_id().into(),
-            self.batch_id.into(),
+            self.batch.as_ref().map(|batch| batch.id).into(),
             InvitationState::Pending.into(),
-            self.request.created_by.as_str().into(),
-            self.request.issued_at.into(),
-            self.request.expires_at.into(),
+            self.created_by.as_str().into(),
+            self.issued_at.into(),
+            self.expires_at.into(),
             rows.into(),
         ];
-        let backend = db.get_database_backend();
-        db.execute_raw(Statement::from_sql_and_values(backend, insert_invitations_sql(backend), values)).await?;
+        let backend = self.txn.get_database_backend();
+        self.txn.execute_raw(Statement::from_sql_and_values(backend, insert_invitations_sql(backend), values)).await?;
         Ok(())
     }
 }
@@ -318,9 +471,7 @@ pub async fn revoke_pending_of(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::Ordering;
-
-    use super::{SecretsInAdvance, secrets};
+    use super::secrets;
     use crate::domain::SecretToken;
 
     #[tokio::test]
@@ -330,14 +481,5 @@ mod tests {
         assert_ne!(made[0].token.reveal(), made[1].token.reveal());
         assert!(made[0].token.reveal().starts_with("inv_"));
         assert_eq!(made[2].hash, SecretToken::hash_of(made[2].token.reveal()));
-        assert!(SecretsInAdvance::start(2).take(3).await.is_err(), "never fewer secrets than links");
-    }
-
-    #[tokio::test]
-    async fn secrets_made_in_advance_stop_when_no_longer_wanted() {
-        let mut advance = SecretsInAdvance::start(100_000_000);
-        advance.stop.store(true, Ordering::Relaxed);
-        let made = (&mut advance.task).await.unwrap();
-        assert!(made.len() < 100_000_000, "stopped after {} secrets", made.len());
     }
 }

@@ -20,6 +20,8 @@ pub mod sheet;
 pub mod sso_flow;
 pub mod validate;
 
+pub use issue::EarlyIssuing;
+
 use chrono::{DateTime, Utc};
 
 use crate::{AppError, Result, limits::INVITE_TTL_DAYS};

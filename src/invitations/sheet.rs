@@ -5,10 +5,11 @@ use std::time::Instant;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::DatabaseConnection;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::{
     LinkSettings,
-    issue::{self, BatchInfo, IssueRequest, SecretsInAdvance},
+    issue::{self, BatchInfo, EarlyIssuing, IssueChunk, IssueRequest, Issuer},
     rules::{Candidate, Rules},
     validate::{self, Checked},
 };
@@ -19,10 +20,9 @@ use crate::{
     identity::{Caller, sso::SsoDomains},
     mail::{self, Outbox},
     sheets::{
-        self, CsvOut, SheetProblem,
+        self, CsvOut, RawRow, SheetProblem,
         xlsx_out::{Cell, XlsxOut},
     },
-    tenant::Tenant,
 };
 
 pub const TEMPLATE_HEADER: [&str; 4] = ["Team Member ID", "Email", "Language", "Role IDs"];
@@ -114,8 +114,10 @@ struct Issuable {
 }
 
 #[tracing::instrument(skip_all, fields(bytes = request.bytes.len(), dry_run = request.dry_run, skip = request.skip_invalid_rows))]
+#[allow(clippy::too_many_arguments)]
 pub async fn generate_links(
     db: &DatabaseConnection,
+    early: &EarlyIssuing,
     caller: &Caller,
     links: &LinkSettings,
     languages: &SupportedLanguages,
@@ -126,7 +128,7 @@ pub async fn generate_links(
     let started = Instant::now();
     let dry_run = request.dry_run;
     let outbox = mail::sending(request.send, outbox)?;
-    let report = generate(db, caller, links, languages, outbox, request, now).await;
+    let report = generate(db, early, caller, links, languages, outbox, request, now).await;
     count_sheet(report.as_ref(), dry_run, started);
     report
 }
@@ -147,8 +149,10 @@ fn count_sheet(report: std::result::Result<&SheetReport, &AppError>, dry_run: bo
     metrics::histogram!("muster_sheet_duration_seconds").record(started.elapsed().as_secs_f64());
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn generate(
     db: &DatabaseConnection,
+    early: &EarlyIssuing,
     caller: &Caller,
     links: &LinkSettings,
     languages: &SupportedLanguages,
@@ -168,33 +172,55 @@ async fn generate(
     };
     let row_count = read.rows.len();
     let read_ms = started.elapsed().as_millis() as u64;
-    // The links' secrets are made while the rows are checked; dropped if nothing is issued.
-    let secrets = (!request.dry_run).then(|| SecretsInAdvance::start(row_count));
     let sso = SsoDomains::load(db, &caller.tenant).await?;
     let rules = Rules { languages, sso: &sso, now };
-    let checked = validate::check(db, &caller.tenant, read.rows, &rules).await?;
+    let mut checks = validate::SheetChecks::new(db, &caller.tenant, &rules).await?;
+    let mut report = SheetReport { rows: Vec::with_capacity(row_count), warnings: read.warnings, ..Default::default() };
+    // The rows that pass are issued while the rows below them are checked (see
+    // [`issue::Issuer`]); nothing of it is committed unless every row passed, or bad rows are
+    // to be skipped.
+    let start_issuer = |place| {
+        let batch = BatchInfo { file_name: request.file_name.clone(), row_count, skipped_count: 0 };
+        let issue = IssueRequest {
+            created_by: caller.name.clone(),
+            issued_at: now,
+            expires_at,
+            batch: Some(batch),
+            sealed_links: None,
+        };
+        Issuer::start(db.clone(), caller.tenant, issue, place)
+    };
+    let begun = (!request.dry_run).then(|| early.try_place()).flatten().map(|place| start_issuer(Some(place)));
+    let mut handover = Handover { open: !request.dry_run, issuer: begun, waiting: Vec::new(), handed: 0 };
+    let mut rows = read.rows.into_iter();
+    loop {
+        let chunk: Vec<RawRow> = rows.by_ref().take(issue::CHUNK).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let issuable = report.add(checks.check(db, &caller.tenant, chunk).await?);
+        if !report.errors.is_empty() && !request.skip_invalid_rows {
+            // Nothing will be issued; the rest of the sheet is checked to report every problem.
+            handover.close();
+        }
+        if handover.open && !issuable.candidates.is_empty() {
+            let chunk = links_for(links, outbox, expires_at, &mut report, issuable).await?;
+            if !handover.hand(chunk).await {
+                break; // The issuing failed: its commit says why.
+            }
+        }
+    }
     let checked_ms = started.elapsed().as_millis() as u64;
-    let (mut report, issuable) = report_of(checked, read.warnings);
     if let Some(place) = &read.place {
         report.errors.iter_mut().chain(report.warnings.iter_mut()).for_each(|problem| place.locate(problem));
     }
-    let blocked = !report.errors.is_empty() && !request.skip_invalid_rows;
-    if request.dry_run || blocked || issuable.candidates.is_empty() {
+    if !handover.open || handover.handed == 0 {
+        report.forget_links();
         return Ok(report);
     }
-    let batch = BatchInfo {
-        file_name: request.file_name.clone(),
-        row_count,
-        skipped_count: row_count - issuable.candidates.len(),
-    };
-    let issue = IssueRequest {
-        created_by: caller.name.clone(),
-        issued_at: now,
-        expires_at,
-        batch: Some(batch),
-        sealed_links: None,
-    };
-    issue_rows(db, &caller.tenant, links, outbox, &mut report, issuable, secrets, issue).await?;
+    let skipped = row_count - handover.handed;
+    let issuer = handover.into_issuer(start_issuer).await;
+    commit_links(issuer, skipped, outbox, &mut report).await?;
     let details = serde_json::json!({ "rows": row_count, "issued": report.issued, "skipped": row_count - report.issued, "queued": report.queued, "fileName": request.file_name });
     let event = Event::new(Action::InvitationsIssued, report.batch_id.as_deref(), details);
     audit::record(db, &caller.tenant, &caller.name, event, now).await;
@@ -210,46 +236,115 @@ async fn generate(
     Ok(report)
 }
 
-/// Each checked row moves into the report; the rows that can be issued keep their index.
-fn report_of(checked: Checked, mut warnings: Vec<SheetProblem>) -> (SheetReport, Issuable) {
-    let mut issuable = Issuable { candidates: Vec::new(), indexes: Vec::new() };
-    let mut rows = Vec::with_capacity(checked.rows.len());
-    for (index, row) in checked.rows.into_iter().enumerate() {
-        if let Some(candidate) = row.candidate {
-            issuable.indexes.push(index);
-            issuable.candidates.push(candidate);
-        }
-        rows.push(ReportRow {
-            line: row.line,
-            member_id: row.member_id,
-            email: row.email,
-            language: row.language,
-            role_ids: row.role_ids,
-            link: None,
-            expires_at: None,
-        });
-    }
-    warnings.extend(checked.warnings);
-    (SheetReport { errors: checked.errors, warnings, rows, ..Default::default() }, issuable)
+/// Where a sheet's rows that can be issued go, a chunk at a time, as they are checked: to an
+/// issuing begun early, or kept for one that begins once the checks are done (no place was
+/// free for an early one).
+struct Handover {
+    /// Whether anything is to be issued: not for a dry run, nor once a row has a problem that
+    /// is not to be skipped.
+    open: bool,
+    issuer: Option<Issuer>,
+    waiting: Vec<IssueChunk>,
+    /// Rows handed over.
+    handed: usize,
 }
 
-/// Issues the issuable rows, puts each one's link into the report, and writes the links sheet.
-#[allow(clippy::too_many_arguments)]
-async fn issue_rows(
-    db: &DatabaseConnection,
-    tenant: &Tenant,
+impl Handover {
+    /// Nothing will be issued: an issuing begun early rolls back now.
+    fn close(&mut self) {
+        (self.open, self.issuer) = (false, None);
+        self.waiting.clear();
+    }
+
+    /// `false` when the issuing already failed.
+    async fn hand(&mut self, chunk: IssueChunk) -> bool {
+        self.handed += chunk.candidates.len();
+        match &self.issuer {
+            Some(issuer) => issuer.send(chunk).await,
+            None => {
+                self.waiting.push(chunk);
+                true
+            }
+        }
+    }
+
+    /// The issuing, with every chunk handed to it.
+    async fn into_issuer(self, start: impl FnOnce(Option<OwnedSemaphorePermit>) -> Issuer) -> Issuer {
+        let issuer = self.issuer.unwrap_or_else(|| start(None));
+        for chunk in self.waiting {
+            if !issuer.send(chunk).await {
+                break;
+            }
+        }
+        issuer
+    }
+}
+
+/// Commits the issuing and puts its outcome and the links sheet into the report. The links
+/// sheet is written (on another core) while the last chunk is inserted; it is dropped if the
+/// issuing fails. The rows go to the blocking task and come back, rather than being copied.
+async fn commit_links(issuer: Issuer, skipped: usize, outbox: Option<&Outbox>, report: &mut SheetReport) -> Result<()> {
+    let rows = std::mem::take(&mut report.rows);
+    let links_sheet = tokio::task::spawn_blocking(move || (links_sheet(&rows), rows));
+    let issued = issuer.commit(skipped).await;
+    let (csv, rows) = links_sheet.await.map_err(|err| AppError::Internal(err.into()))?;
+    report.rows = rows;
+    let issued = issued?;
+    report.csv = Some(csv);
+    report.issued = issued.count;
+    report.batch_id = issued.batch.map(|batch| batch.public_id);
+    if let Some(outbox) = outbox {
+        report.queued = issued.count;
+        outbox.wake();
+    }
+    Ok(())
+}
+
+impl SheetReport {
+    /// Moves a chunk's checked rows into the report: answers those that can be issued, with
+    /// where each sits in the report.
+    fn add(&mut self, checked: Checked) -> Issuable {
+        let mut issuable = Issuable { candidates: Vec::new(), indexes: Vec::new() };
+        for row in checked.rows {
+            if let Some(candidate) = row.candidate {
+                issuable.indexes.push(self.rows.len());
+                issuable.candidates.push(candidate);
+            }
+            self.rows.push(ReportRow {
+                line: row.line,
+                member_id: row.member_id,
+                email: row.email,
+                language: row.language,
+                role_ids: row.role_ids,
+                link: None,
+                expires_at: None,
+            });
+        }
+        self.errors.extend(checked.errors);
+        self.warnings.extend(checked.warnings);
+        issuable
+    }
+
+    /// Takes back the links of rows handed to an issuing that will not commit.
+    fn forget_links(&mut self) {
+        for row in &mut self.rows {
+            row.link = None;
+            row.expires_at = None;
+        }
+    }
+}
+
+/// Makes a chunk's links: each row's link goes into the report, its token's hash (and, when
+/// muster sends the invitations, the sealed link) to the issuing.
+async fn links_for(
     links: &LinkSettings,
     outbox: Option<&Outbox>,
+    expires_at: DateTime<Utc>,
     report: &mut SheetReport,
     issuable: Issuable,
-    secrets: Option<SecretsInAdvance>,
-    mut request: IssueRequest,
-) -> Result<()> {
+) -> Result<IssueChunk> {
     let count = issuable.candidates.len();
-    let secrets = match secrets {
-        Some(secrets) => secrets.take(count).await?,
-        None => issue::secrets(count).await?,
-    };
+    let secrets = issue::secrets(count).await?;
     let mut token_hashes = Vec::with_capacity(count);
     let mut sealed_links = outbox.map(|_| Vec::with_capacity(count));
     for (index, secret) in issuable.indexes.iter().zip(secrets) {
@@ -259,27 +354,10 @@ async fn issue_rows(
             sealed.push(outbox.seal(&link, &secret.hash));
         }
         row.link = Some(link);
-        row.expires_at = Some(request.expires_at);
+        row.expires_at = Some(expires_at);
         token_hashes.push(secret.hash);
     }
-    request.sealed_links = sealed_links;
-    let request = &request;
-    // The links sheet is written (on another core) while the database inserts; it is dropped
-    // if they fail. The rows go to the blocking task and come back, rather than being copied.
-    let rows = std::mem::take(&mut report.rows);
-    let links_sheet = tokio::task::spawn_blocking(move || (links_sheet(&rows), rows));
-    let issued = issue::issue(db, tenant, &issuable.candidates, request, &token_hashes).await;
-    let (csv, rows) = links_sheet.await.map_err(|err| AppError::Internal(err.into()))?;
-    report.rows = rows;
-    let (batch, issued) = issued?;
-    report.csv = Some(csv);
-    report.issued = issued.len();
-    report.batch_id = batch.map(|batch| batch.public_id);
-    if let Some(outbox) = outbox {
-        report.queued = issued.len();
-        outbox.wake();
-    }
-    Ok(())
+    Ok(IssueChunk { candidates: issuable.candidates, token_hashes, sealed_links })
 }
 
 /// The links sheet as a workbook: the issued rows, links clickable, expiry a date.

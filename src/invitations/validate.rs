@@ -1,13 +1,12 @@
-//! Checking a sheet's rows against the organization before anything is issued. Every row goes
-//! through the same [`super::rules`] as a single invitation, plus what only a sheet has:
-//! a member or an address on two lines. Every problem is reported with its line and column;
-//! the lookups are a few bulk statements, whatever the number of rows.
+//! Checking a sheet's rows against the organization, before anything issued is committed.
+//! Every row goes through the same [`super::rules`] as a single invitation, plus what only a
+//! sheet has: a member or an address on two lines. Every problem is reported with its line
+//! and column; the lookups are a few bulk statements per chunk of rows.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{InvitationState, member};
-use futures::{StreamExt, TryStreamExt};
 use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, QueryFilter, QuerySelect, Select, sea_query::Expr};
 
 use super::rules::{self, Candidate, MemberRef, RowProblem, RowWarning, Rules};
@@ -18,9 +17,6 @@ use crate::{
     sheets::{RawRow, SheetProblem},
     tenant::Tenant,
 };
-
-/// Values per lookup (sent as one JSON parameter): bounds the rows a statement returns.
-const LOOKUP_CHUNK: usize = 10_000;
 
 /// One row of the sheet as checked, in sheet order.
 #[derive(Debug, Clone)]
@@ -49,33 +45,17 @@ pub struct Checked {
     pub warnings: Vec<SheetProblem>,
 }
 
-#[tracing::instrument(skip_all, fields(rows = raw_rows.len()))]
-pub async fn check(
-    db: &impl ConnectionTrait,
-    tenant: &Tenant,
-    raw_rows: Vec<RawRow>,
-    rules: &Rules<'_>,
-) -> Result<Checked> {
-    // Each Email cell parsed once, for the lookup and the row's checks.
-    let emails: Vec<std::result::Result<Email, EmailError>> =
-        raw_rows.iter().map(|row| Email::parse(&row.email)).collect();
-    let mut sheet = SheetChecks::load(db, tenant, &raw_rows, &emails, rules).await?;
-    // Sized once: grown row by row, the vector was copied as it doubled, and briefly held
-    // twice over, at the request's peak.
-    let mut checked = Checked { rows: Vec::with_capacity(raw_rows.len()), ..Default::default() };
-    for (raw, email) in raw_rows.into_iter().zip(emails) {
-        sheet.check_row(raw, email, &mut checked);
-    }
-    tracing::debug!("rows checked");
-    Ok(checked)
-}
-
-/// What the rows are checked against, and what earlier rows named.
-struct SheetChecks<'a> {
+/// A sheet's checks, made a chunk of rows at a time and in the sheet's order: what the rows
+/// are checked against, and what earlier rows named. A row's problems depend only on itself
+/// and the rows above it (a member named again is the later line's problem), so a chunk's
+/// rows that pass stay issuable whatever the rows below them hold.
+pub struct SheetChecks<'a> {
     rules: &'a Rules<'a>,
-    /// The members the sheet names, by public id; each moves into the row naming it first.
+    /// The members the current chunk names, by public id; each moves into the row naming it
+    /// first.
     by_id: HashMap<String, MemberRef>,
-    /// Members whose address a row gives when it is not that row's member's own.
+    /// Members whose address a row of the current chunk gives when it is not that row's
+    /// member's own.
     by_email: HashMap<String, MemberRef>,
     /// The organization's roles: public id → row id.
     roles: HashMap<String, i64>,
@@ -85,20 +65,54 @@ struct SheetChecks<'a> {
 }
 
 impl<'a> SheetChecks<'a> {
-    async fn load(
+    /// Checks of a sheet for this organization: loads its roles.
+    pub async fn new(db: &impl ConnectionTrait, tenant: &Tenant, rules: &'a Rules<'a>) -> Result<Self> {
+        let roles = crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id, role.id)).collect();
+        Ok(Self {
+            rules,
+            by_id: HashMap::new(),
+            by_email: HashMap::new(),
+            roles,
+            first_line_of_member: HashMap::new(),
+            first_line_of_email: HashMap::new(),
+        })
+    }
+
+    /// Checks the sheet's next rows (the lines below those checked before) against the
+    /// organization: a few lookups, whatever the number of rows.
+    #[tracing::instrument(skip_all, fields(rows = raw_rows.len()))]
+    pub async fn check(
+        &mut self,
+        db: &impl ConnectionTrait,
+        tenant: &Tenant,
+        raw_rows: Vec<RawRow>,
+    ) -> Result<Checked> {
+        // Each Email cell parsed once, for the lookup and the row's checks.
+        let emails: Vec<std::result::Result<Email, EmailError>> =
+            raw_rows.iter().map(|row| Email::parse(&row.email)).collect();
+        self.look_up(db, tenant, &raw_rows, &emails).await?;
+        let mut checked = Checked { rows: Vec::with_capacity(raw_rows.len()), ..Default::default() };
+        for (raw, email) in raw_rows.into_iter().zip(emails) {
+            self.check_row(raw, email, &mut checked);
+        }
+        tracing::debug!("rows checked");
+        Ok(checked)
+    }
+
+    /// The members the rows name, and those whose address they give.
+    async fn look_up(
+        &mut self,
         db: &impl ConnectionTrait,
         tenant: &Tenant,
         rows: &[RawRow],
         emails: &[std::result::Result<Email, EmailError>],
-        rules: &'a Rules<'a>,
-    ) -> Result<Self> {
+    ) -> Result<()> {
         let member_ids = rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner);
-        let by_id: HashMap<String, MemberRef> =
-            members_where(db, tenant, member::Column::PublicId, member_ids.collect())
-                .await?
-                .into_iter()
-                .map(|member| (member.public_id.clone(), member))
-                .collect();
+        self.by_id = members_where(db, tenant, member::Column::PublicId, member_ids.collect())
+            .await?
+            .into_iter()
+            .map(|member| (member.public_id.clone(), member))
+            .collect();
         // Asked only where the address is not the row's member's own (a sheet filled from the
         // members export asks for none).
         let email_keys: Vec<String> = rows
@@ -106,25 +120,17 @@ impl<'a> SheetChecks<'a> {
             .zip(emails)
             .filter_map(|(row, email)| {
                 let key = email.as_ref().ok()?.key();
-                let own = by_id.get(row.member_id.as_str()).is_some_and(|member| member.email_key == key);
+                let own = self.by_id.get(row.member_id.as_str()).is_some_and(|member| member.email_key == key);
                 (!own).then_some(key)
             })
             .collect();
-        let by_email = members_where(db, tenant, member::Column::EmailKey, email_keys)
+        self.by_email = members_where(db, tenant, member::Column::EmailKey, email_keys)
             .await?
             .into_iter()
             .map(|member| (member.email_key.clone(), member))
             .collect();
-        let roles = crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id, role.id)).collect();
-        tracing::debug!(members = by_id.len(), "sheet lookups done");
-        Ok(Self {
-            rules,
-            by_id,
-            by_email,
-            roles,
-            first_line_of_member: HashMap::new(),
-            first_line_of_email: HashMap::new(),
-        })
+        tracing::debug!(members = self.by_id.len(), "sheet lookups done");
+        Ok(())
     }
 
     fn check_row(&mut self, raw: RawRow, email: std::result::Result<Email, EmailError>, checked: &mut Checked) {
@@ -210,28 +216,22 @@ impl<'a> SheetChecks<'a> {
     }
 }
 
-/// The tenant's members whose `column` (public id or email key) is one of `values`: only the
-/// columns the checks use. Two chunks are looked up at a time, on two connections: the
-/// database finds one while muster reads the other's members.
+/// The tenant's members whose `column` (public id or email key) is one of `values` (a chunk's
+/// worth): only the columns the checks use, in one statement.
 async fn members_where(
     db: &impl ConnectionTrait,
     tenant: &Tenant,
     column: member::Column,
     mut values: Vec<String>,
 ) -> Result<Vec<MemberRef>> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
     values.sort_unstable();
     values.dedup();
     let backend = db.get_database_backend();
-    let queries: Vec<_> = values
-        .chunks(LOOKUP_CHUNK)
-        .map(|chunk| lookup(tenant, column, chunk, backend).into_tuple::<Option<String>>())
-        .collect();
-    let mut results = futures::stream::iter(queries.into_iter().map(|query| query.one(db))).buffer_unordered(2);
-    let mut found = Vec::with_capacity(values.len());
-    while let Some(members) = results.try_next().await? {
-        found.extend(from_json(members.flatten().as_deref().unwrap_or("[]"))?);
-    }
-    Ok(found)
+    let members = lookup(tenant, column, &values, backend).into_tuple::<Option<String>>().one(db).await?;
+    from_json(members.flatten().as_deref().unwrap_or("[]"))
 }
 
 /// The tenant's members whose `column` is one of `values`, as one JSON document.

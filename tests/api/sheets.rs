@@ -296,3 +296,64 @@ async fn dry_run_and_skip_invalid_rows() {
     assert_eq!(crate::helpers::error_code(&response), Some("BAD_USER_INPUT"));
     assert_eq!(response["errors"][0]["extensions"]["field"], "expiresInDays");
 }
+
+/// Members `p{i}@example.com` for `i` in `range`, each with `role`: their ids in order.
+async fn create_many(app: &crate::helpers::TestApp, range: std::ops::Range<usize>, role: &str) -> Vec<String> {
+    let input = range.map(|i| json!({ "email": format!("p{i}@example.com"), "language": "en", "roleIds": [role] }));
+    app.create_members_from(input.collect()).await
+}
+
+/// A sheet of more than 10,000 rows is issued while its lower rows are still being checked:
+/// a problem below the first 10,000 still issues nothing (what was inserted rolls back), and
+/// skipping it issues all the rest, in one batch.
+#[tokio::test]
+async fn a_problem_below_the_first_ten_thousand_rows_issues_nothing() {
+    let app = spawn_app().await;
+    let role = app.create_role("Staff").await;
+    let ids = create_many(&app, 0..10_001, &role).await;
+    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
+    for (i, id) in ids.iter().enumerate() {
+        let language = if i == 10_000 { "" } else { "en" };
+        csv.push_str(&format!("{id},p{i}@example.com,{language},{role}\n"));
+    }
+
+    let payload = app.generate(&csv, json!({})).await;
+    assert_eq!(problems(&payload, "errors"), [(10_002, "Language".into(), "MISSING_VALUE".into())]);
+    assert_eq!(payload["issued"], 0);
+    assert!(payload["batchId"].is_null() && payload["csv"].is_null());
+    assert!(payload["rows"].as_array().unwrap().iter().all(|row| row["link"].is_null()), "no link is given out");
+    assert_eq!(app.member_status(&ids[0]).await, "NOT_INVITED");
+    assert_eq!(app.member_status(&ids[9_999]).await, "NOT_INVITED");
+    let invitations: i64 = app.scalar("SELECT COUNT(*) AS n FROM invitations", "n").await;
+    let batches: i64 = app.scalar("SELECT COUNT(*) AS n FROM invitation_batches", "n").await;
+    assert_eq!((invitations, batches), (0, 0), "nothing of the first 10,000 rows is left");
+
+    let payload = app.generate(&csv, json!({ "skipInvalidRows": true })).await;
+    assert_eq!(payload["issued"], 10_000);
+    assert_eq!(read_csv(payload["csv"].as_str().unwrap().as_bytes()).len(), 10_001, "header and 10,000 links");
+    assert_eq!(app.member_status(&ids[0]).await, "PENDING");
+    assert_eq!(app.member_status(&ids[9_999]).await, "PENDING");
+    assert_eq!(app.member_status(&ids[10_000]).await, "NOT_INVITED");
+    let counts: String = app
+        .scalar("SELECT row_count || '/' || issued_count || '/' || skipped_count AS n FROM invitation_batches", "n")
+        .await;
+    assert_eq!(counts, "10001/10000/1", "rows, issued and skipped on the batch");
+}
+
+/// With a single database connection, a sheet cannot hold it for its issuing while the checks
+/// of its rows below the first 10,000 take another: it is issued once checked, rather than
+/// waiting on itself until the pool gives up. (Three chunks: by the third, an issuing begun
+/// early would hold the connection.)
+#[tokio::test]
+async fn a_long_sheet_is_issued_on_a_single_connection() {
+    let app = crate::helpers::spawn_app_with(|config| config.database_max_connections = 1).await;
+    let role = app.create_role("Staff").await;
+    let ids = create_many(&app, 0..20_001, &role).await;
+    let mut csv = String::from("Team Member ID,Email,Language,Role IDs\n");
+    for (i, id) in ids.iter().enumerate() {
+        csv.push_str(&format!("{id},p{i}@example.com,fr,{role}\n"));
+    }
+    let payload = app.generate(&csv, json!({})).await;
+    assert_eq!(payload["issued"], 20_001, "{:#}", payload["errors"]);
+    assert_eq!(app.member_status(&ids[20_000]).await, "PENDING");
+}

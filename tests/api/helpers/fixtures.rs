@@ -36,18 +36,10 @@ pub struct Fixture {
 pub async fn fixture(app: &TestApp, count: usize) -> Fixture {
     let roles =
         vec![app.create_role("Manager").await, app.create_role("Team Member").await, app.create_role("Viewer").await];
-    let input: Vec<Value> = (0..count)
+    let input = (0..count)
         .map(|i| json!({ "email": format!("person{i}@example.com"), "name": format!("Person {i}"), "language": "en" }))
         .collect();
-    let data = app
-        .ok(
-            "mutation($input: [CreateMemberInput!]!) { createMembers(input: $input) { id } }",
-            json!({ "input": input }),
-        )
-        .await;
-    let members =
-        data["createMembers"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
-    Fixture { roles, members }
+    Fixture { roles, members: app.create_members_from(input).await }
 }
 
 /// The `extensions.code` of the first error.
