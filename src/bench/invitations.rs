@@ -38,6 +38,9 @@ pub struct InvitationsArgs {
     /// strings and all).
     #[arg(long, value_enum, default_value_t = SheetFormat::Csv)]
     pub format: SheetFormat,
+    /// Check the sheet and issue nothing (`dryRun=true`): times the checks alone.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Another muster binary to measure the same way, after this one.
     #[arg(long)]
     pub against: Option<PathBuf>,
@@ -67,7 +70,8 @@ pub async fn run(args: InvitationsArgs) -> anyhow::Result<()> {
     let backend = if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
     let statistics = if args.analyze { "analyzed after seeding" } else { "fresh: the sheet right after the import" };
     println!("database          {backend} ({statistics})");
-    println!("rows issued       {}", args.rows);
+    let counted = if args.dry_run { "rows checked" } else { "rows issued" };
+    println!("{counted:<18}{}", args.rows);
     let first = &runs[0].1;
     println!(
         "sheet             {:.1} MB in, {:.1} MB out",
@@ -123,7 +127,11 @@ async fn measure(
     let resident_before = memory_mb(&server.pid(), "VmRSS:");
     let started = Instant::now();
     let mut response = reqwest::Client::new()
-        .post(format!("{}/invitations/links?fileName=bench.csv", server.address))
+        .post(format!(
+            "{}/invitations/links?fileName=bench.csv{}",
+            server.address,
+            if args.dry_run { "&dryRun=true" } else { "" }
+        ))
         .bearer_auth(&seeded.token)
         .body(sheet.clone())
         .send()
@@ -142,9 +150,10 @@ async fn measure(
     let peak = memory_mb(&server.pid(), "VmHWM:");
     drop(server);
     anyhow::ensure!(status == 200, "the sheet was refused ({status}): {}", String::from_utf8_lossy(&refusal));
-    // Every line ends with a newline (CRLF); the first is the header.
-    let links = lines - 1;
-    anyhow::ensure!(links == args.rows, "expected {} links, got {links}", args.rows);
+    // Every line ends with a newline (CRLF); the first is the header. A dry run answers its
+    // report instead.
+    let links = lines.saturating_sub(1);
+    anyhow::ensure!(args.dry_run || links == args.rows, "expected {} links, got {links}", args.rows);
     let floor_seconds = super::floor::measure(&conn, args.rows).await?.as_secs_f64();
     let run = Run { seconds, floor_seconds, peak, resident_before, sheet_bytes: sheet.len(), received_bytes };
     Ok((run, csv.map(|csv| (csv, sheet))))

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use futures::StreamExt;
 use sea_orm::DatabaseConnection;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -11,7 +12,7 @@ use super::{
     LinkSettings,
     issue::{self, BatchInfo, EarlyIssuing, IssueChunk, IssueRequest, Issuer},
     rules::{Candidate, Rules},
-    validate::{self, Checked},
+    validate::{Checked, LookedUp, SheetChecks},
 };
 use crate::{
     AppError, Result,
@@ -174,7 +175,7 @@ async fn generate(
     let read_ms = started.elapsed().as_millis() as u64;
     let sso = SsoDomains::load(db, &caller.tenant).await?;
     let rules = Rules { languages, sso: &sso, now };
-    let mut checks = validate::SheetChecks::new(db, &caller.tenant, &rules).await?;
+    let mut checks = SheetChecks::new(db, &caller.tenant, &rules).await?;
     let mut report = SheetReport { rows: Vec::with_capacity(row_count), warnings: read.warnings, ..Default::default() };
     // The rows that pass are issued while the rows below them are checked (see
     // [`issue::Issuer`]); nothing of it is committed unless every row passed, or bad rows are
@@ -192,13 +193,26 @@ async fn generate(
     };
     let begun = (!request.dry_run).then(|| early.try_place()).flatten().map(|place| start_issuer(Some(place)));
     let mut handover = Handover { open: !request.dry_run, issuer: begun, waiting: Vec::new(), handed: 0 };
+    // Chunks are looked up by tasks of their own. A dry run looks up two at a time: the
+    // database finds one chunk's members while muster reads the other's and checks the chunk
+    // before them (100,000 rows on PostgreSQL: 0.77-0.91 s against 1.04-1.09 s one chunk
+    // after the other). While issuing, the inserts set the pace, and a lookup ahead of them
+    // only takes a core from them (three runs each: 2.33-2.87 s one at a time, 2.61-3.15 s
+    // two): one at a time.
+    let ahead = if handover.open { 1 } else { 2 };
     let mut rows = read.rows.into_iter();
-    loop {
-        let chunk: Vec<RawRow> = rows.by_ref().take(issue::CHUNK).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        let issuable = report.add(checks.check(db, &caller.tenant, chunk).await?);
+    let chunks = std::iter::from_fn(|| Some(rows.by_ref().take(issue::CHUNK).collect::<Vec<RawRow>>()))
+        .take_while(|chunk| !chunk.is_empty());
+    let tenant = caller.tenant;
+    let mut looked_up = futures::stream::iter(chunks)
+        .map(|rows| {
+            let db = db.clone();
+            tokio::spawn(async move { LookedUp::fetch(&db, &tenant, rows).await })
+        })
+        .buffered(ahead);
+    while let Some(chunk) = looked_up.next().await {
+        let chunk = chunk.map_err(|err| AppError::Internal(err.into()))??;
+        let issuable = report.add(checks.check(chunk));
         if !report.errors.is_empty() && !request.skip_invalid_rows {
             // Nothing will be issued; the rest of the sheet is checked to report every problem.
             handover.close();

@@ -51,12 +51,6 @@ pub struct Checked {
 /// rows that pass stay issuable whatever the rows below them hold.
 pub struct SheetChecks<'a> {
     rules: &'a Rules<'a>,
-    /// The members the current chunk names, by public id; each moves into the row naming it
-    /// first.
-    by_id: HashMap<String, MemberRef>,
-    /// Members whose address a row of the current chunk gives when it is not that row's
-    /// member's own.
-    by_email: HashMap<String, MemberRef>,
     /// The organization's roles: public id → row id.
     roles: HashMap<String, i64>,
     /// Each member's first line, and who it named there.
@@ -64,76 +58,77 @@ pub struct SheetChecks<'a> {
     first_line_of_email: HashMap<String, u32>,
 }
 
-impl<'a> SheetChecks<'a> {
-    /// Checks of a sheet for this organization: loads its roles.
-    pub async fn new(db: &impl ConnectionTrait, tenant: &Tenant, rules: &'a Rules<'a>) -> Result<Self> {
-        let roles = crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id, role.id)).collect();
-        Ok(Self {
-            rules,
-            by_id: HashMap::new(),
-            by_email: HashMap::new(),
-            roles,
-            first_line_of_member: HashMap::new(),
-            first_line_of_email: HashMap::new(),
-        })
-    }
+/// A chunk of a sheet's rows with the members they name, looked up: ready to be checked. Apart
+/// from the checks, so that chunks are looked up while the ones above them are checked.
+pub struct LookedUp {
+    rows: Vec<RawRow>,
+    /// Each Email cell parsed once, for the lookup and the row's checks.
+    emails: Vec<std::result::Result<Email, EmailError>>,
+    /// The members the rows name, by public id; each moves into the row naming it first.
+    by_id: HashMap<String, MemberRef>,
+    /// Members whose address a row gives when it is not that row's member's own.
+    by_email: HashMap<String, MemberRef>,
+}
 
-    /// Checks the sheet's next rows (the lines below those checked before) against the
-    /// organization: a few lookups, whatever the number of rows.
-    #[tracing::instrument(skip_all, fields(rows = raw_rows.len()))]
-    pub async fn check(
-        &mut self,
-        db: &impl ConnectionTrait,
-        tenant: &Tenant,
-        raw_rows: Vec<RawRow>,
-    ) -> Result<Checked> {
-        // Each Email cell parsed once, for the lookup and the row's checks.
-        let emails: Vec<std::result::Result<Email, EmailError>> =
-            raw_rows.iter().map(|row| Email::parse(&row.email)).collect();
-        self.look_up(db, tenant, &raw_rows, &emails).await?;
-        let mut checked = Checked { rows: Vec::with_capacity(raw_rows.len()), ..Default::default() };
-        for (raw, email) in raw_rows.into_iter().zip(emails) {
-            self.check_row(raw, email, &mut checked);
-        }
-        tracing::debug!("rows checked");
-        Ok(checked)
-    }
-
-    /// The members the rows name, and those whose address they give.
-    async fn look_up(
-        &mut self,
-        db: &impl ConnectionTrait,
-        tenant: &Tenant,
-        rows: &[RawRow],
-        emails: &[std::result::Result<Email, EmailError>],
-    ) -> Result<()> {
+impl LookedUp {
+    /// Looks up the members the rows name, and those whose address they give: two statements
+    /// at most, whatever the number of rows.
+    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
+    pub async fn fetch(db: &impl ConnectionTrait, tenant: &Tenant, rows: Vec<RawRow>) -> Result<Self> {
+        let emails: Vec<_> = rows.iter().map(|row| Email::parse(&row.email)).collect();
         let member_ids = rows.iter().filter_map(|row| PublicId::parse(&row.member_id)).map(PublicId::into_inner);
-        self.by_id = members_where(db, tenant, member::Column::PublicId, member_ids.collect())
-            .await?
-            .into_iter()
-            .map(|member| (member.public_id.clone(), member))
-            .collect();
+        let by_id: HashMap<String, MemberRef> =
+            members_where(db, tenant, member::Column::PublicId, member_ids.collect())
+                .await?
+                .into_iter()
+                .map(|member| (member.public_id.clone(), member))
+                .collect();
         // Asked only where the address is not the row's member's own (a sheet filled from the
         // members export asks for none).
         let email_keys: Vec<String> = rows
             .iter()
-            .zip(emails)
+            .zip(&emails)
             .filter_map(|(row, email)| {
                 let key = email.as_ref().ok()?.key();
-                let own = self.by_id.get(row.member_id.as_str()).is_some_and(|member| member.email_key == key);
+                let own = by_id.get(row.member_id.as_str()).is_some_and(|member| member.email_key == key);
                 (!own).then_some(key)
             })
             .collect();
-        self.by_email = members_where(db, tenant, member::Column::EmailKey, email_keys)
+        let by_email = members_where(db, tenant, member::Column::EmailKey, email_keys)
             .await?
             .into_iter()
             .map(|member| (member.email_key.clone(), member))
             .collect();
-        tracing::debug!(members = self.by_id.len(), "sheet lookups done");
-        Ok(())
+        tracing::debug!(members = by_id.len(), "sheet lookups done");
+        Ok(Self { rows, emails, by_id, by_email })
+    }
+}
+
+impl<'a> SheetChecks<'a> {
+    /// Checks of a sheet for this organization: loads its roles.
+    pub async fn new(db: &impl ConnectionTrait, tenant: &Tenant, rules: &'a Rules<'a>) -> Result<Self> {
+        let roles = crate::roles::list(db, tenant).await?.into_iter().map(|role| (role.public_id, role.id)).collect();
+        Ok(Self { rules, roles, first_line_of_member: HashMap::new(), first_line_of_email: HashMap::new() })
     }
 
-    fn check_row(&mut self, raw: RawRow, email: std::result::Result<Email, EmailError>, checked: &mut Checked) {
+    /// Checks the sheet's next rows (the lines below those checked before).
+    pub fn check(&mut self, chunk: LookedUp) -> Checked {
+        let LookedUp { rows, emails, mut by_id, by_email } = chunk;
+        let mut checked = Checked { rows: Vec::with_capacity(rows.len()), ..Default::default() };
+        for (raw, email) in rows.into_iter().zip(emails) {
+            self.check_row(raw, email, (&mut by_id, &by_email), &mut checked);
+        }
+        tracing::debug!("rows checked");
+        checked
+    }
+
+    fn check_row(
+        &mut self,
+        raw: RawRow,
+        email: std::result::Result<Email, EmailError>,
+        (by_id, by_email): (&mut HashMap<String, MemberRef>, &HashMap<String, MemberRef>),
+        checked: &mut Checked,
+    ) {
         let line = raw.line;
         if !raw.oversized.is_empty() || !raw.not_text.is_empty() {
             // A cell that could not be read as text: say so, and check nothing else on the line.
@@ -148,9 +143,9 @@ impl<'a> SheetChecks<'a> {
         }
         let mut errors: Vec<RowProblem> = Vec::new();
         let mut warnings: Vec<RowWarning> = Vec::new();
-        let (identified, member) = self.member(&raw);
+        let (identified, member) = self.member(&raw, by_id);
         let member = member.map_err(|problem| errors.push(problem)).ok();
-        let email = self.email(&raw, email, identified).map_err(|problem| errors.push(problem)).ok();
+        let email = self.email(&raw, email, identified, by_email).map_err(|problem| errors.push(problem)).ok();
         if let Some((_, Some(warning))) = &email {
             warnings.push(warning.clone());
         }
@@ -182,12 +177,16 @@ impl<'a> SheetChecks<'a> {
 
     /// Team Member ID: who the row names (even when they cannot be invited), and the member
     /// to invite. A member named again on a later line is that line's problem.
-    fn member(&mut self, raw: &RawRow) -> (Option<i64>, std::result::Result<MemberRef, RowProblem>) {
+    fn member(
+        &mut self,
+        raw: &RawRow,
+        by_id: &mut HashMap<String, MemberRef>,
+    ) -> (Option<i64>, std::result::Result<MemberRef, RowProblem>) {
         if let Some((first_line, named)) = self.first_line_of_member.get(&raw.member_id) {
             return (*named, Err(RowProblem::DuplicateMember { id: raw.member_id.clone(), first_line: *first_line }));
         }
         // The member moves into the row that names it first (an empty id names no one).
-        let found = self.by_id.remove(raw.member_id.as_str());
+        let found = by_id.remove(raw.member_id.as_str());
         let identified = found.as_ref().map(|member| member.id);
         if !raw.member_id.is_empty() {
             self.first_line_of_member.insert(raw.member_id.clone(), (raw.line, identified));
@@ -201,6 +200,7 @@ impl<'a> SheetChecks<'a> {
         raw: &RawRow,
         parsed: std::result::Result<Email, EmailError>,
         identified: Option<i64>,
+        by_email: &HashMap<String, MemberRef>,
     ) -> std::result::Result<(Email, Option<RowWarning>), RowProblem> {
         let email = rules::email(&raw.email, parsed)?;
         let key = email.key();
@@ -209,7 +209,7 @@ impl<'a> SheetChecks<'a> {
         }
         self.first_line_of_email.insert(key.clone(), raw.line);
         // Only a row that names a member can tell that the address is someone else's.
-        let owner = identified.and_then(|row_member| self.by_email.get(&key).filter(|owner| owner.id != row_member));
+        let owner = identified.and_then(|row_member| by_email.get(&key).filter(|owner| owner.id != row_member));
         rules::not_taken(&email, owner)?;
         let warning = rules::sso(&email, self.rules.sso)?;
         Ok((email, warning))
