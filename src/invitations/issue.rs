@@ -361,25 +361,13 @@ async fn issue_as_fed(
         match item {
             Feed::Chunk(chunk) => {
                 if !collided {
-                    let added = match issuing.as_mut() {
-                        Some(open) => {
-                            open.add(&chunk.candidates, &chunk.token_hashes, chunk.sealed_links.as_deref()).await
-                        }
-                        None => match Issuing::begin(&db, tenant, &request).await {
-                            Ok(open) => {
-                                let open = issuing.insert(open);
-                                open.add(&chunk.candidates, &chunk.token_hashes, chunk.sealed_links.as_deref()).await
-                            }
-                            Err(err) => Err(err),
-                        },
-                    };
-                    match added {
+                    match add_chunk(&mut issuing, &db, tenant, &request, &chunk).await {
                         Err(AppError::Database(err)) if is_public_id_collision(&err) => {
                             issuing = None;
                             collided = true;
                         }
                         Err(err) => return Err(changed_meanwhile(err)),
-                        Ok(_) => {}
+                        Ok(()) => {}
                     }
                 }
                 kept.push(chunk);
@@ -411,6 +399,21 @@ async fn issue_as_fed(
     }
     // Closed without a commit: `issuing`, if open, rolls back as it drops.
     Ok(None)
+}
+
+/// Adds a chunk to the issuing, opening it with the first.
+async fn add_chunk(
+    issuing: &mut Option<Issuing>,
+    db: &DatabaseConnection,
+    tenant: Tenant,
+    request: &IssueRequest,
+    chunk: &IssueChunk,
+) -> Result<()> {
+    let open = match issuing {
+        Some(open) => open,
+        None => issuing.insert(Issuing::begin(db, tenant, request).await?),
+    };
+    open.add(&chunk.candidates, &chunk.token_hashes, chunk.sealed_links.as_deref()).await.map(drop)
 }
 
 impl Issuing {
