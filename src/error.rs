@@ -177,6 +177,17 @@ impl Answer {
     }
 }
 
+/// What a task that a request spawned came to. Only the runtime's shutdown cancels one (muster
+/// aborts none of its own), and then the request is dropped with it, past the grace period: it
+/// waits for that, rather than answer an error for work that simply rolls back.
+pub async fn joined<T>(joined: std::result::Result<T, tokio::task::JoinError>) -> Result<T, AppError> {
+    match joined {
+        Ok(value) => Ok(value),
+        Err(err) if err.is_cancelled() => std::future::pending().await,
+        Err(err) => Err(AppError::Internal(err.into())),
+    }
+}
+
 /// Whether a database error is a unique violation on a public id column: the rare random
 /// collision that an insert answers by retrying with fresh ids.
 pub fn is_public_id_collision(err: &DbErr) -> bool {
@@ -204,5 +215,23 @@ impl IntoResponse for AppError {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{AppError, joined};
+
+    #[tokio::test]
+    async fn a_task_cancelled_by_the_shutdown_leaves_its_request_unanswered() {
+        let task = tokio::spawn(std::future::pending::<()>());
+        task.abort();
+        let cancelled = task.await;
+        assert!(tokio::time::timeout(Duration::from_millis(50), joined(cancelled)).await.is_err(), "no answer");
+        let panicked = tokio::spawn(async { panic!("a bug") }).await;
+        assert!(matches!(joined::<()>(panicked).await, Err(AppError::Internal(_))));
+        assert_eq!(joined(tokio::spawn(async { 7 }).await).await.unwrap(), 7);
     }
 }

@@ -16,7 +16,7 @@ use super::rules::Candidate;
 use crate::{
     AppError, Result,
     domain::{PublicId, SecretToken},
-    error::{is_public_id_collision, is_second_pending_invitation},
+    error::{is_public_id_collision, is_second_pending_invitation, joined},
     mail::outbox::{self, Cancel},
     members::state::{Move, move_state},
     tenant::Tenant,
@@ -89,9 +89,7 @@ impl LinkSecret {
 /// Makes `count` link secrets, on a blocking thread (random bytes and SHA-256 for many rows
 /// are CPU work: 0.4 s per 100,000).
 pub async fn secrets(count: usize) -> Result<Vec<LinkSecret>> {
-    tokio::task::spawn_blocking(move || (0..count).map(|_| LinkSecret::generate()).collect())
-        .await
-        .map_err(|err| AppError::Internal(err.into()))
+    joined(tokio::task::spawn_blocking(move || (0..count).map(|_| LinkSecret::generate()).collect()).await).await
 }
 
 /// Issues an invitation to each candidate (each a different member), in one transaction, with
@@ -340,7 +338,7 @@ impl Issuer {
         // A failed send means the task ended; its result says why.
         let _ = self.feed.send(Feed::Commit { skipped }).await;
         drop(self.feed);
-        let issued = self.task.await.map_err(|err| AppError::Internal(err.into()))??;
+        let issued = joined(self.task.await).await??;
         issued.ok_or_else(|| AppError::Internal(anyhow::anyhow!("the issuing ended before its commit")))
     }
 }
